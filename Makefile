@@ -1,0 +1,44 @@
+# Wharf: every target pairs with a script in hack/.
+GO       ?= go
+BIN      := bin/wharf
+DATA_DIR ?= $(HOME)/.wharf
+PKGS     := ./...
+
+.PHONY: all build deps test unit e2e bench fuzz up down lint verify clean
+
+all: build
+
+deps:
+	@hack/install-deps.sh
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/wharf
+
+# test: installs what is missing, then runs every test: unit, integration
+# (real embedded etcd) and end-to-end (the built binary, kubectl).
+test: deps build
+	hack/test.sh
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+e2e: build
+	$(GO) test -count=1 -tags e2e ./hack/e2e/...
+
+bench:
+	hack/bench.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./api/codec
+
+up: deps build
+	DATA_DIR=$(DATA_DIR) hack/up.sh
+
+down:
+	DATA_DIR=$(DATA_DIR) hack/down.sh
+
+lint verify:
+	hack/verify.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing Wharf needs and is not on the machine.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+
+need=()
+command -v go >/dev/null 2>&1 || { echo "install-deps: Go 1.26 is required (https://go.dev/dl); not found on PATH" >&2; exit 1; }
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "install-deps: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+go mod download
