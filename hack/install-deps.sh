@@ -7,7 +7,7 @@ need=()
 command -v go >/dev/null 2>&1 || { echo "install-deps: Go 1.26 is required (https://go.dev/dl); not found on PATH" >&2; exit 1; }
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v make >/dev/null 2>&1 || need+=(make)
-command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -39,6 +39,10 @@ type Resource struct {
 	PrepareForCreate func(obj meta.Object)
 	// PrepareForUpdate adjusts an update before validation, given the stored object.
 	PrepareForUpdate func(obj, old meta.Object)
+	// DeleteGracePeriod returns how long a delete waits for the object to
+	// wind down (a Pod's grace period), given the grace period the request
+	// asked for; 0 deletes at once. Nil means every delete is immediate.
+	DeleteGracePeriod func(obj meta.Object, requested *int64) int64
 	// Fields returns the kind's own selectable fields (spec.nodeName,
 	// status.phase, ...); metadata.name and metadata.namespace come for free.
 	Fields func(obj meta.Object) map[string]string

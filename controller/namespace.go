@@ -1,0 +1,189 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wharf/wharf/api/client"
+	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/errdefs"
+	"github.com/wharf/wharf/api/meta"
+)
+
+// Namespace empties namespaces that are being deleted, then clears their
+// "kubernetes" finalizer so that the API server removes them.
+//
+//	namespace informer ──deletionTimestamp set──▶ queue(name) ──▶ sync:
+//	    delete every namespaced object in it; any left (finalizers, grace
+//	    periods)? retry later : PUT /namespaces/{name}/finalize
+type Namespace struct {
+	client     *client.Client
+	namespaces *client.Informer[core.Namespace, *core.Namespace]
+	queue      *Queue[string]
+	log        *slog.Logger
+	// Recheck is how soon a namespace with content still going away is
+	// looked at again.
+	Recheck time.Duration
+}
+
+// NewNamespace returns the namespace controller.
+func NewNamespace(c *client.Client, log *slog.Logger) *Namespace {
+	n := &Namespace{
+		client:  c,
+		queue:   NewQueue[string](100*time.Millisecond, 30*time.Second),
+		log:     log.With("controller", "namespace"),
+		Recheck: time.Second,
+	}
+	n.namespaces = client.NewInformer(client.For[core.Namespace](c), "", client.ListOptions{}, n.log)
+	enqueue := func(ns *core.Namespace) {
+		if ns.DeletionTimestamp != nil {
+			n.queue.Add(ns.Name)
+		}
+	}
+	n.namespaces.AddHandler(client.Handler[*core.Namespace]{
+		OnAdd:    enqueue,
+		OnUpdate: func(_, ns *core.Namespace) { enqueue(ns) },
+	})
+	return n
+}
+
+// Run runs the informer and workers until ctx ends.
+func (n *Namespace) Run(ctx context.Context, workers int) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := n.namespaces.Run(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("namespace informer stopped", "err", err)
+		}
+	}()
+	go func() { <-ctx.Done(); n.queue.ShutDown() }()
+	if !n.namespaces.WaitForSync(ctx) {
+		return ctx.Err()
+	}
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n.processNext(ctx) {
+			}
+		}()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func (n *Namespace) processNext(ctx context.Context) bool {
+	name, ok := n.queue.Get()
+	if !ok {
+		return false
+	}
+	defer n.queue.Done(name)
+	err := n.sync(ctx, name)
+	switch {
+	case err == nil:
+		n.queue.Forget(name)
+	case errors.Is(err, errContentRemaining):
+		n.queue.AddAfter(name, n.Recheck)
+	default:
+		n.log.Warn("deleting namespace content", "namespace", name, "err", err)
+		n.queue.AddRateLimited(name)
+	}
+	return true
+}
+
+var errContentRemaining = errors.New("content remaining")
+
+func (n *Namespace) sync(ctx context.Context, name string) error {
+	ns, ok := n.namespaces.Get("", name)
+	if !ok || ns.DeletionTimestamp == nil {
+		return nil
+	}
+	remaining := 0
+	for _, res := range n.client.Scheme().Resources() {
+		if !res.Namespaced {
+			continue
+		}
+		dyn := n.client.Dynamic(res)
+		left, err := n.deleteAll(ctx, dyn, name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", res.Plural, err)
+		}
+		remaining += left
+	}
+	if remaining > 0 {
+		return errContentRemaining
+	}
+	return n.finalize(ctx, ns)
+}
+
+// deleteAll deletes every object of one kind in the namespace and returns
+// how many are still there (held by finalizers or grace periods).
+func (n *Namespace) deleteAll(ctx context.Context, dyn *client.Dynamic, ns string) (int, error) {
+	raw, err := dyn.List(ctx, ns, client.ListOptions{})
+	if err != nil {
+		return 0, err
+	}
+	var list meta.List[meta.PartialObjectMetadata]
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return 0, err
+	}
+	left := 0
+	for _, it := range list.Items {
+		if it.DeletionTimestamp != nil {
+			left++
+			continue
+		}
+		policy := meta.DeletePropagationBackground
+		out, err := dyn.Delete(ctx, ns, it.Name, &meta.DeleteOptions{PropagationPolicy: &policy})
+		if errors.Is(err, errdefs.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		var after meta.PartialObjectMetadata
+		if json.Unmarshal(out, &after) == nil && after.DeletionTimestamp != nil && after.UID == it.UID {
+			// Deletion started but waits on finalizers or a grace period.
+			if _, err := dyn.Get(ctx, ns, it.Name); err == nil {
+				left++
+			}
+		}
+	}
+	return left, nil
+}
+
+// finalize removes the "kubernetes" finalizer through /finalize.
+func (n *Namespace) finalize(ctx context.Context, ns *core.Namespace) error {
+	next := meta.DeepCopy(ns)
+	next.Spec.Finalizers = nil
+	for _, f := range ns.Spec.Finalizers {
+		if f != core.FinalizerKubernetes {
+			next.Spec.Finalizers = append(next.Spec.Finalizers, f)
+		}
+	}
+	if len(next.Spec.Finalizers) == len(ns.Spec.Finalizers) {
+		return nil
+	}
+	body, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	res, _ := n.client.Scheme().ByKind("v1", "Namespace")
+	_, err = n.client.Dynamic(res).Update(ctx, "", ns.Name, body, "finalize")
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	if err == nil {
+		n.log.Info("namespace emptied and finalized", "namespace", ns.Name)
+	}
+	return err
+}

@@ -1,0 +1,80 @@
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wharf/wharf/api/builtin"
+	"github.com/wharf/wharf/api/client"
+	"github.com/wharf/wharf/apiserver"
+	"github.com/wharf/wharf/controller"
+)
+
+// newServerCommand is `wharf server`: the control plane's API server, on an
+// embedded etcd unless --etcd-servers names an external one, with the
+// namespace controller that empties deleted namespaces.
+func newServerCommand() *cobra.Command {
+	cfg := apiserver.NewConfig()
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Wharf API server",
+		Long: `Run the Wharf API server over HTTPS.
+
+On first start it creates a CA, a serving certificate and an admin token in
+--data-dir and writes DATA_DIR/admin.kubeconfig, which both wharf and kubectl
+read. State lives in an embedded etcd in DATA_DIR/etcd unless --etcd-servers
+names an external etcd cluster.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(logLevel)
+			if err != nil {
+				return err
+			}
+			return runServer(cmd.Context(), cfg, log)
+		},
+	}
+	cfg.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+// runServer runs the API server and, once it is ready, the controllers that
+// the control plane cannot do without, as clients of it.
+func runServer(ctx context.Context, cfg *apiserver.Config, log *slog.Logger) error {
+	srv := apiserver.New(cfg, log)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Run(gctx) })
+	g.Go(func() error {
+		select {
+		case <-srv.Ready():
+		case <-gctx.Done():
+			return nil
+		}
+		ccfg, _, err := client.ConfigFromKubeconfig(srv.KubeconfigPath(), "")
+		if err != nil {
+			return fmt.Errorf("controllers: %w", err)
+		}
+		ccfg.UserAgent = "wharf-controller"
+		c, err := client.New(ccfg, builtin.Scheme())
+		if err != nil {
+			return fmt.Errorf("controllers: %w", err)
+		}
+		defer c.Close()
+		return controller.NewNamespace(c, log).Run(gctx, 2)
+	})
+	return g.Wait()
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
