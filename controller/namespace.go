@@ -67,7 +67,7 @@ func (n *Namespace) Run(ctx context.Context, workers int) error {
 	}()
 	go func() { <-ctx.Done(); n.queue.ShutDown() }()
 	if !n.namespaces.WaitForSync(ctx) {
-		return ctx.Err()
+		return nil // stopped before the cache filled
 	}
 	for i := 0; i < workers; i++ {
 		wg.Add(1)

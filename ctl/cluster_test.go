@@ -36,10 +36,13 @@ func startCluster(t *testing.T) *testCluster {
 	cfg.DataDir = dir
 	cfg.Port = 0
 	cfg.CompactionInterval = 0
-	srv := apiserver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := apiserver.New(cfg, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
+	// The whole control plane, as `wharf server` runs it: deleted
+	// namespaces are emptied and go away.
+	go func() { done <- runControlPlane(ctx, srv, log) }()
 	select {
 	case <-srv.Ready():
 	case err := <-done:

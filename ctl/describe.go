@@ -253,8 +253,8 @@ func describeAnnotations(w *describeWriter, level int, m map[string]string) {
 			w.write(level, "\t")
 		}
 		v := strings.ReplaceAll(strings.TrimSpace(m[k]), "\n", " ")
-		if len(v) > maxAnnotationWidth {
-			v = v[:maxAnnotationWidth] + "..."
+		if r := []rune(v); len(r) > maxAnnotationWidth {
+			v = string(r[:maxAnnotationWidth]) + "..."
 		}
 		w.write(0, "%s: %s\n", k, v)
 	}

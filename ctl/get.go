@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -113,11 +114,8 @@ func (o *getOptions) printTables(ctx context.Context, sess *session, s streams, 
 	var blocks []tableBlock
 	var errs []error
 	for _, t := range ts {
-		tbl, err := o.fetchTable(ctx, sess, t, ns, q, &errs)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+		tbl, terrs := o.fetchTable(ctx, sess, t, ns, q)
+		errs = append(errs, terrs...)
 		if tbl != nil && len(tbl.Rows) > 0 {
 			blocks = append(blocks, tableBlock{t.res, tbl})
 		}
@@ -150,17 +148,23 @@ func (o *getOptions) printTables(ctx context.Context, sess *session, s streams, 
 	return errors.Join(errs...)
 }
 
-// fetchTable lists a target, or gets its named objects; the errors of
-// names that fail go to errs, so that the others still print.
-func (o *getOptions) fetchTable(ctx context.Context, sess *session, t target, ns string, q listQuery, errs *[]error) (*meta.Table, error) {
+// fetchTable lists a target, or gets its named objects: one Table with the
+// rows of every object found, and the errors of those that were not, so
+// that the others still print.
+func (o *getOptions) fetchTable(ctx context.Context, sess *session, t target, ns string, q listQuery) (*meta.Table, []error) {
 	if len(t.names) == 0 {
-		return sess.listTable(ctx, t.res, ns, q, o.chunkSize)
+		tbl, err := sess.listTable(ctx, t.res, ns, q, o.chunkSize)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return tbl, nil
 	}
 	var merged *meta.Table
+	var errs []error
 	for _, name := range t.names {
 		tbl, err := sess.getTable(ctx, t.res, sess.namespace, name)
 		if err != nil {
-			*errs = append(*errs, err)
+			errs = append(errs, err)
 			continue
 		}
 		if merged == nil {
@@ -169,7 +173,7 @@ func (o *getOptions) fetchTable(ctx context.Context, sess *session, t target, ns
 			merged.Rows = append(merged.Rows, tbl.Rows...)
 		}
 	}
-	return merged, nil
+	return merged, errs
 }
 
 func (o *getOptions) tableOptions(res *scheme.Resource) tableOptions {
@@ -240,7 +244,9 @@ func (o *getOptions) printObjects(ctx context.Context, sess *session, s streams,
 		if err := p.print(s.out, objs[0].raw); err != nil {
 			return err
 		}
-	case !singular || len(errs) == 0:
+	case singular:
+		// The one object asked for could not be read; its error says so.
+	default:
 		items := make([]json.RawMessage, len(objs))
 		for i, f := range objs {
 			items[i] = f.raw
@@ -405,6 +411,15 @@ func (w *watchPrinter) watch(ctx context.Context, sess *session, ns string, q li
 		}
 		if err != nil {
 			return err
+		}
+		// Servers end watches after a while; pause before the next one so
+		// that a server that ends them at once is not hammered.
+		pause := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			pause.Stop()
+			return nil
+		case <-pause.C:
 		}
 	}
 }

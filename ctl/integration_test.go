@@ -237,15 +237,17 @@ func TestDelete(t *testing.T) {
 	if r := c.wharf(t, "", "delete", "configmap", "cfg", "-n", "team", "--ignore-not-found"); r.code != 0 || r.stdout != "" {
 		t.Errorf("delete --ignore-not-found: %+v, want silence", r)
 	}
-	// Deleting by manifest: what is left in the file. No namespace
-	// controller runs here to empty the namespace, so it stays
-	// Terminating: do not wait for it.
-	r = c.wharf(t, teamManifest, "delete", "-f", "-", "--ignore-not-found", "--wait=false")
+	// Deleting by manifest: what is left in the file; delete waits until
+	// the namespace controller has emptied the namespace and it is gone.
+	r = c.wharf(t, teamManifest, "delete", "-f", "-", "--ignore-not-found")
 	if want := "secret \"creds\" deleted\nnamespace \"team\" deleted\n"; r.code != 0 || r.stdout != want {
 		t.Errorf("delete -f: %+v, want stdout %q", r, want)
 	}
 	if r := c.wharf(t, "", "get", "secret", "creds", "-n", "team"); r.code != 1 {
 		t.Errorf("get secret after delete -f: %+v, want it gone", r)
+	}
+	if r := c.wharf(t, "", "get", "namespace", "team"); r.code != 1 || !strings.Contains(r.stderr, "NotFound") {
+		t.Errorf("get namespace after delete -f: %+v, want NotFound", r)
 	}
 }
 

@@ -36,7 +36,7 @@ names an external etcd cluster.`,
 			if err != nil {
 				return err
 			}
-			return runServer(cmd.Context(), cfg, log)
+			return runControlPlane(cmd.Context(), apiserver.New(cfg, log), log)
 		},
 	}
 	cfg.AddFlags(cmd.Flags())
@@ -44,10 +44,9 @@ names an external etcd cluster.`,
 	return cmd
 }
 
-// runServer runs the API server and, once it is ready, the controllers that
-// the control plane cannot do without, as clients of it.
-func runServer(ctx context.Context, cfg *apiserver.Config, log *slog.Logger) error {
-	srv := apiserver.New(cfg, log)
+// runControlPlane runs the API server and, once it is ready, the
+// controllers that the control plane cannot do without, as clients of it.
+func runControlPlane(ctx context.Context, srv *apiserver.Server, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Run(gctx) })
 	g.Go(func() error {
