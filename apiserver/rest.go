@@ -191,6 +191,20 @@ func decodeLenient(w http.ResponseWriter, j []byte, obj meta.Object, res *scheme
 	return nil
 }
 
+// setNamespace puts a namespaced object in the request's namespace; one
+// that names another namespace is refused.
+func setNamespace(obj meta.Object, info *requestInfo) error {
+	if !info.Resource.Namespaced {
+		return nil
+	}
+	m := obj.GetObjectMeta()
+	if m.Namespace != "" && m.Namespace != info.Namespace {
+		return errdefs.BadRequest("the namespace of the provided object (%s) does not match the namespace sent on the request (%s)", m.Namespace, info.Namespace)
+	}
+	m.Namespace = info.Namespace
+	return nil
+}
+
 func isDryRun(q url.Values) bool {
 	for _, v := range q["dryRun"] {
 		if v == "All" {
@@ -221,12 +235,8 @@ func (h *rest) create(w http.ResponseWriter, r *http.Request, reg *registry.Regi
 	if err != nil {
 		return err
 	}
-	m := obj.GetObjectMeta()
-	if info.Resource.Namespaced {
-		if m.Namespace != "" && m.Namespace != info.Namespace {
-			return errdefs.BadRequest("the namespace of the provided object (%s) does not match the namespace sent on the request (%s)", m.Namespace, info.Namespace)
-		}
-		m.Namespace = info.Namespace
+	if err := setNamespace(obj, info); err != nil {
+		return err
 	}
 	out, err := reg.Create(r.Context(), obj, isDryRun(r.URL.Query()))
 	if err != nil {
@@ -254,15 +264,11 @@ func (h *rest) update(w http.ResponseWriter, r *http.Request, reg *registry.Regi
 	if err != nil {
 		return err
 	}
-	m := obj.GetObjectMeta()
-	if m.Name != info.Name {
+	if m := obj.GetObjectMeta(); m.Name != info.Name {
 		return errdefs.BadRequest("the name of the object (%s) does not match the name on the URL (%s)", m.Name, info.Name)
 	}
-	if info.Resource.Namespaced {
-		if m.Namespace != "" && m.Namespace != info.Namespace {
-			return errdefs.BadRequest("the namespace of the provided object (%s) does not match the namespace sent on the request (%s)", m.Namespace, info.Namespace)
-		}
-		m.Namespace = info.Namespace
+	if err := setNamespace(obj, info); err != nil {
+		return err
 	}
 	var out meta.Object
 	if info.Subresource == "finalize" {

@@ -612,3 +612,39 @@ func TestTablesAndMetrics(t *testing.T) {
 		t.Errorf("/metrics lacks the latency histogram")
 	}
 }
+
+// TestManyWatchers: hundreds of watchers of one resource are served from
+// the watch cache, and every one of them sees the same change.
+func TestManyWatchers(t *testing.T) {
+	ts := startServer(t)
+	const watchers = 300
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, rv, _ := metaOf(t, ts.must(http.StatusOK, "GET", cms, nil))
+	nexts := make([]func() (string, map[string]any, bool), watchers)
+	for i := range nexts {
+		next, closeWatch := ts.watchStream(ctx, cms+"?watch=true&resourceVersion="+rv)
+		defer closeWatch()
+		nexts[i] = next
+	}
+	ts.must(http.StatusCreated, "POST", cms, configMap("seen-by-all", nil))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := 0
+	for _, next := range nexts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			typ, obj, ok := next()
+			if ok && typ == "ADDED" && obj["metadata"].(map[string]any)["name"] == "seen-by-all" {
+				mu.Lock()
+				seen++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if seen != watchers {
+		t.Errorf("%d of %d watchers saw the change", seen, watchers)
+	}
+}

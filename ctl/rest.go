@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/meta"
@@ -16,20 +15,11 @@ import (
 // resourcePath is the path of res's collection in ns (every namespace when
 // ns is ""), or of the object name in it.
 func resourcePath(res *scheme.Resource, ns, name string) string {
-	var b strings.Builder
-	if res.Group == "" {
-		b.WriteString("/api/" + res.Version)
-	} else {
-		b.WriteString("/apis/" + res.Group + "/" + res.Version)
-	}
-	if res.Namespaced && ns != "" {
-		b.WriteString("/namespaces/" + url.PathEscape(ns))
-	}
-	b.WriteString("/" + res.Plural)
+	p := client.CollectionPath(res, ns)
 	if name != "" {
-		b.WriteString("/" + url.PathEscape(name))
+		p += "/" + url.PathEscape(name)
 	}
-	return b.String()
+	return p
 }
 
 // listQuery is the query of a list or watch.

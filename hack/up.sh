@@ -28,8 +28,13 @@ for _ in $(seq 1 300); do
   fi
   if curl -ksf "https://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
     echo "wharf is up (pid $pid), serving https://127.0.0.1:$PORT"
-    echo "  kubeconfig: $DATA_DIR/admin.kubeconfig (bin/wharf uses it by default)"
-    echo "  try:        bin/wharf get namespaces"
+    if [ "$DATA_DIR" = "$HOME/.wharf" ]; then
+      echo "  kubeconfig: $DATA_DIR/admin.kubeconfig (bin/wharf uses it by default)"
+      echo "  try:        bin/wharf get namespaces"
+    else
+      echo "  kubeconfig: $DATA_DIR/admin.kubeconfig"
+      echo "  try:        bin/wharf --kubeconfig $DATA_DIR/admin.kubeconfig get namespaces"
+    fi
     echo "              KUBECONFIG=$DATA_DIR/admin.kubeconfig kubectl get ns"
     echo "  logs:       $log;  stop with 'make down'"
     exit 0
