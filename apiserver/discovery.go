@@ -112,6 +112,12 @@ func (d *discovery) resources(w http.ResponseWriter, r *http.Request, group, ver
 		if res.HasStatus {
 			list = append(list, apiResource{Name: res.Plural + "/status", Namespaced: res.Namespaced, Kind: res.Kind, Verbs: []string{"get", "patch", "update"}})
 		}
+		if _, ok := scalers[res.Kind]; ok && res.Group == "apps" {
+			list = append(list, apiResource{Name: res.Plural + "/scale", Namespaced: res.Namespaced, Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: []string{"get", "patch", "update"}})
+		}
+		if res.Kind == "Pod" && res.Group == "" {
+			list = append(list, apiResource{Name: res.Plural + "/binding", Namespaced: true, Kind: "Binding", Verbs: []string{"create"}})
+		}
 		if res.Kind == "Namespace" {
 			list = append(list, apiResource{Name: res.Plural + "/finalize", Namespaced: false, Kind: res.Kind, Verbs: []string{"update"}})
 		}

@@ -34,22 +34,26 @@ func (h *rest) serve(w http.ResponseWriter, r *http.Request, info *requestInfo) 
 		return
 	}
 	var err error
-	switch info.Verb {
-	case "get":
+	switch {
+	case info.Subresource == "binding":
+		err = h.binding(w, r, reg, info)
+	case info.Subresource == "scale":
+		err = h.scale(w, r, reg, info)
+	case info.Verb == "get":
 		err = h.get(w, r, reg, info)
-	case "list":
+	case info.Verb == "list":
 		err = h.list(w, r, reg, info)
-	case "watch":
+	case info.Verb == "watch":
 		err = h.watch(w, r, reg, info)
-	case "create":
+	case info.Verb == "create":
 		err = h.create(w, r, reg, info)
-	case "update":
+	case info.Verb == "update":
 		err = h.update(w, r, reg, info)
-	case "patch":
+	case info.Verb == "patch":
 		err = h.patch(w, r, reg, info)
-	case "delete":
+	case info.Verb == "delete":
 		err = h.delete(w, r, reg, info)
-	case "deletecollection":
+	case info.Verb == "deletecollection":
 		err = h.deleteCollection(w, r, reg, info)
 	default:
 		err = errdefs.MethodNotAllowed("%s is not supported", info.Verb)

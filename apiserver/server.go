@@ -212,6 +212,9 @@ func (s *Server) buildRegistries() {
 		if res.Namespaced {
 			opts.Admit = admit
 		}
+		if res.Kind == "Pod" && res.Group == "" {
+			opts.Mutate = defaultTolerations
+		}
 		s.registry[res] = registry.New(res, s.store, opts)
 	}
 }

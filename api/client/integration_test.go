@@ -5,58 +5,18 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/wharf/wharf/api/builtin"
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/errdefs"
 	"github.com/wharf/wharf/api/meta"
-	"github.com/wharf/wharf/apiserver"
+	"github.com/wharf/wharf/apiserver/apiservertest"
 )
 
-// realServer starts a Wharf API server on an embedded etcd and returns a
-// client of it: the typed client and informer against the real thing.
-func realServer(t *testing.T) *client.Client {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "wharf-client-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := apiserver.NewConfig()
-	cfg.DataDir, cfg.Port = dir, 0
-	srv := apiserver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server not ready after 30s")
-	}
-	ccfg, _, err := client.ConfigFromKubeconfig(srv.KubeconfigPath(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(ccfg, builtin.Scheme())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
-}
+func realServer(t *testing.T) *client.Client { return apiservertest.Start(t).Client }
 
 func TestTypedClientAgainstServer(t *testing.T) {
 	c := realServer(t)

@@ -31,6 +31,9 @@ func (r *Registry) Create(ctx context.Context, obj meta.Object, dryRun bool) (me
 	if r.res.PrepareForCreate != nil {
 		r.res.PrepareForCreate(obj)
 	}
+	if r.mutate != nil {
+		r.mutate(obj)
+	}
 	if r.res.Default != nil {
 		r.res.Default(obj)
 	}

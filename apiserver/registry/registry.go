@@ -28,7 +28,10 @@ type Registry struct {
 	// admit checks a create against the rest of the cluster (the namespace
 	// exists and is not terminating); nil admits everything.
 	admit func(ctx context.Context, obj meta.Object) error
-	now   func() time.Time
+	// mutate adjusts a new object before defaulting (Kubernetes' mutating
+	// admission: the default tolerations of pods).
+	mutate func(obj meta.Object)
+	now    func() time.Time
 }
 
 // Options configure a Registry.
@@ -37,7 +40,9 @@ type Options struct {
 	CacheCapacity int
 	// Admit, if set, is called before every create.
 	Admit func(ctx context.Context, obj meta.Object) error
-	Log   *slog.Logger
+	// Mutate, if set, adjusts every new object before it is defaulted.
+	Mutate func(obj meta.Object)
+	Log    *slog.Logger
 }
 
 // New returns the registry of res over store. Call Run to start its watch cache.
@@ -47,6 +52,7 @@ func New(res *scheme.Resource, store *storage.Store, opts Options) *Registry {
 		store:  store,
 		prefix: "/registry/" + res.Plural + "/",
 		admit:  opts.Admit,
+		mutate: opts.Mutate,
 		now:    time.Now,
 	}
 	if res.Group != "" {
