@@ -31,15 +31,15 @@ type Namespace struct {
 	Recheck time.Duration
 }
 
-// NewNamespace returns the namespace controller.
-func NewNamespace(c *client.Client, log *slog.Logger) *Namespace {
+// NewNamespace returns the namespace controller; the caller starts f.
+func NewNamespace(c *client.Client, f *Informers, log *slog.Logger) *Namespace {
 	n := &Namespace{
-		client:  c,
-		queue:   NewQueue[string](100*time.Millisecond, 30*time.Second),
-		log:     log.With("controller", "namespace"),
-		Recheck: time.Second,
+		client:     c,
+		namespaces: InformerFor[core.Namespace](f),
+		queue:      NewQueue[string](100*time.Millisecond, 30*time.Second),
+		log:        log.With("controller", "namespace"),
+		Recheck:    time.Second,
 	}
-	n.namespaces = client.NewInformer(client.For[core.Namespace](c), "", client.ListOptions{}, n.log)
 	enqueue := func(ns *core.Namespace) {
 		if ns.DeletionTimestamp != nil {
 			n.queue.Add(ns.Name)
@@ -52,19 +52,12 @@ func NewNamespace(c *client.Client, log *slog.Logger) *Namespace {
 	return n
 }
 
-// Run runs the informer and workers until ctx ends.
+// Run runs the workers until ctx ends; the shared informers must be started.
 func (n *Namespace) Run(ctx context.Context, workers int) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := n.namespaces.Run(ctx); err != nil && ctx.Err() == nil {
-			n.log.Error("namespace informer stopped", "err", err)
-		}
-	}()
 	go func() { <-ctx.Done(); n.queue.ShutDown() }()
 	if !n.namespaces.WaitForSync(ctx) {
 		return nil // stopped before the cache filled

@@ -20,6 +20,7 @@ import (
 // namespace controller that empties deleted namespaces.
 func newServerCommand() *cobra.Command {
 	cfg := apiserver.NewConfig()
+	mcfg := controller.NewManagerConfig()
 	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -36,17 +37,18 @@ names an external etcd cluster.`,
 			if err != nil {
 				return err
 			}
-			return runControlPlane(cmd.Context(), apiserver.New(cfg, log), log)
+			return runControlPlane(cmd.Context(), apiserver.New(cfg, log), mcfg, log)
 		},
 	}
 	cfg.AddFlags(cmd.Flags())
+	mcfg.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }
 
 // runControlPlane runs the API server and, once it is ready, the
 // controllers that the control plane cannot do without, as clients of it.
-func runControlPlane(ctx context.Context, srv *apiserver.Server, log *slog.Logger) error {
+func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controller.ManagerConfig, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Run(gctx) })
 	g.Go(func() error {
@@ -65,7 +67,7 @@ func runControlPlane(ctx context.Context, srv *apiserver.Server, log *slog.Logge
 			return fmt.Errorf("controllers: %w", err)
 		}
 		defer c.Close()
-		return controller.NewNamespace(c, log).Run(gctx, 2)
+		return controller.RunManager(gctx, c, mcfg, log)
 	})
 	return g.Wait()
 }
