@@ -648,3 +648,26 @@ func TestManyWatchers(t *testing.T) {
 		t.Errorf("%d of %d watchers saw the change", seen, watchers)
 	}
 }
+
+// TestJobWithGenerateName: what a kind derives from the name on create (a
+// Job's job-name label) sees the generated name.
+func TestJobWithGenerateName(t *testing.T) {
+	ts := startServer(t)
+	var job struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			Template struct {
+				Metadata struct {
+					Labels map[string]string `json:"labels"`
+				} `json:"metadata"`
+			} `json:"template"`
+		} `json:"spec"`
+	}
+	ts.must(http.StatusCreated, "POST", "/apis/batch/v1/namespaces/default/jobs", `{"apiVersion":"batch/v1","kind":"Job","metadata":{"generateName":"pi-"},
+		"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}}}`).decode(t, &job)
+	if got := job.Spec.Template.Metadata.Labels["job-name"]; got == "" || got != job.Metadata.Name {
+		t.Errorf("job %s has template label job-name=%q", job.Metadata.Name, got)
+	}
+}

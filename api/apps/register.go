@@ -4,5 +4,5 @@ import "github.com/wharf/wharf/api/scheme"
 
 // Resources returns the apps/v1 resources.
 func Resources() []*scheme.Resource {
-	return []*scheme.Resource{DeploymentResource(), ReplicaSetResource()}
+	return []*scheme.Resource{DeploymentResource(), ReplicaSetResource(), DaemonSetResource()}
 }

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"github.com/wharf/wharf/api/apps"
+	"github.com/wharf/wharf/api/batch"
 	"github.com/wharf/wharf/api/coordination"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/scheme"
@@ -13,6 +14,7 @@ func Scheme() *scheme.Scheme {
 	var rs []*scheme.Resource
 	rs = append(rs, core.Resources()...)
 	rs = append(rs, apps.Resources()...)
+	rs = append(rs, batch.Resources()...)
 	rs = append(rs, coordination.Resources()...)
 	return scheme.New(rs...)
 }

@@ -32,8 +32,12 @@ func fixture(t *testing.T, r *scheme.Resource) meta.Object {
 	return obj
 }
 
-// created runs what the server runs on a create before validating.
+// created runs what the server runs on a create before validating. The
+// registry assigns the UID first, which a Job's generated selector uses.
 func created(r *scheme.Resource, obj meta.Object) meta.Object {
+	if m := obj.GetObjectMeta(); m.UID == "" {
+		m.UID = "6a1f3c9e-0000-4000-8000-000000000000"
+	}
 	if r.PrepareForCreate != nil {
 		r.PrepareForCreate(obj)
 	}
@@ -60,6 +64,10 @@ func TestLookup(t *testing.T) {
 		{"deploy", "apps", "Deployment"},
 		{"deployments.apps", "apps", "Deployment"},
 		{"rs", "apps", "ReplicaSet"},
+		{"ds", "apps", "DaemonSet"},
+		{"daemonsets.apps", "apps", "DaemonSet"},
+		{"job", "batch", "Job"},
+		{"jobs.v1.batch", "batch", "Job"},
 		{"cm", "", "ConfigMap"},
 		{"no", "", "Node"},
 		{"ns", "", "Namespace"},
@@ -94,7 +102,7 @@ func TestAllInCategory(t *testing.T) {
 			}
 		}
 	}
-	if want := "pods,services,deployments,replicasets"; strings.Join(got, ",") != want {
+	if want := "pods,services,daemonsets,deployments,replicasets,jobs"; strings.Join(got, ",") != want {
 		t.Errorf("got `all` = %v, want %s", got, want)
 	}
 }
@@ -171,6 +179,7 @@ func TestFieldsSupported(t *testing.T) {
 		{"events", "involvedObject.uid"},
 		{"events", "source"},
 		{"replicasets", "status.replicas"},
+		{"jobs", "status.successful"},
 		{"services", "metadata.namespace"},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,44 @@ func (r *Registry) Create(ctx context.Context, obj meta.Object, dryRun bool) (me
 		return nil, errdefs.Invalid(r.res.Kind, "", []errdefs.Cause{{
 			Type: "FieldValueRequired", Field: "metadata.name", Message: "name or generateName is required"}})
 	}
+	generated := m.Name == ""
+	orig := obj
+	// A generated name that collides is tried again, as Kubernetes'
+	// clients would otherwise have to; the object is prepared anew each
+	// time, since what is derived from the name (a Job's labels) changes.
+	for attempt := 0; ; attempt++ {
+		if generated {
+			obj = meta.DeepCopy(orig)
+			obj.GetObjectMeta().Name = generateName(m.GenerateName)
+		}
+		if err := r.prepareCreate(ctx, obj); err != nil {
+			return nil, err
+		}
+		if dryRun {
+			return obj, nil
+		}
+		b, err := r.encode(obj)
+		if err != nil {
+			return nil, err
+		}
+		om := obj.GetObjectMeta()
+		rev, err := r.store.Create(ctx, r.key(om.Namespace, om.Name), b)
+		if err == nil {
+			om.ResourceVersion = formatRev(rev)
+			return obj, nil
+		}
+		err = r.storageError(err, om.Name)
+		if generated && attempt < 5 && errors.Is(err, errdefs.ErrAlreadyExists) {
+			continue
+		}
+		return nil, err
+	}
+}
+
+// prepareCreate sets what only the server sets, then defaults, validates
+// and admits the object.
+func (r *Registry) prepareCreate(ctx context.Context, obj meta.Object) error {
+	m := obj.GetObjectMeta()
 	if !r.res.Namespaced {
 		m.Namespace = ""
 	}
@@ -37,37 +75,11 @@ func (r *Registry) Create(ctx context.Context, obj meta.Object, dryRun bool) (me
 	if r.res.Default != nil {
 		r.res.Default(obj)
 	}
-	generated := m.Name == ""
-	if generated {
-		m.Name = generateName(m.GenerateName)
-	}
 	if err := r.validate(obj); err != nil {
-		return nil, err
+		return err
 	}
 	if r.admit != nil {
-		if err := r.admit(ctx, obj); err != nil {
-			return nil, err
-		}
+		return r.admit(ctx, obj)
 	}
-	if dryRun {
-		return obj, nil
-	}
-	// A generated name that collides is tried again, as Kubernetes' clients
-	// would otherwise have to.
-	for attempt := 0; ; attempt++ {
-		b, err := r.encode(obj)
-		if err != nil {
-			return nil, err
-		}
-		rev, err := r.store.Create(ctx, r.key(m.Namespace, m.Name), b)
-		if err == nil {
-			m.ResourceVersion = formatRev(rev)
-			return obj, nil
-		}
-		if generated && attempt < 5 && errors.Is(r.storageError(err, m.Name), errdefs.ErrAlreadyExists) {
-			m.Name = generateName(m.GenerateName)
-			continue
-		}
-		return nil, r.storageError(err, m.Name)
-	}
+	return nil
 }
