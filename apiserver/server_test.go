@@ -574,7 +574,7 @@ func TestDiscoveryAndVersion(t *testing.T) {
 	for _, g := range groups.Groups {
 		gnames = append(gnames, g.Name)
 	}
-	if !cmp.Equal(gnames, []string{"apps", "coordination.k8s.io"}) {
+	if !cmp.Equal(gnames, []string{"apps", "batch", "coordination.k8s.io"}) {
 		t.Errorf("/apis groups = %v", gnames)
 	}
 	ts.must(200, "GET", "/apis/apps/v1", nil)
