@@ -102,3 +102,20 @@ func TestScaleSubresource(t *testing.T) {
 		t.Errorf("scale of a configmap: got %d, want 404", r.code)
 	}
 }
+
+// TestPodStatusWrite: what an agent writes to pods/status is kept, and a
+// write to the pod itself keeps the status.
+func TestPodStatusWrite(t *testing.T) {
+	ts := startServer(t)
+	pods := "/api/v1/namespaces/default/pods"
+	ts.must(http.StatusCreated, "POST", pods, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}`)
+	ts.must(http.StatusOK, "PATCH", pods+"/p/status", `{"status":{"phase":"Running","podIP":"10.1.0.5"}}`, "Content-Type", "application/merge-patch+json")
+	ts.must(http.StatusOK, "PATCH", pods+"/p", `{"metadata":{"labels":{"a":"b"}},"status":{"phase":"Failed"}}`, "Content-Type", "application/merge-patch+json")
+	var p struct {
+		Status struct{ Phase, PodIP string } `json:"status"`
+	}
+	ts.must(http.StatusOK, "GET", pods+"/p", nil).decode(t, &p)
+	if p.Status.Phase != "Running" || p.Status.PodIP != "10.1.0.5" {
+		t.Errorf("status = %+v, want Running at 10.1.0.5", p.Status)
+	}
+}

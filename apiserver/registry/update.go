@@ -140,8 +140,9 @@ func (r *Registry) prepareUpdate(next, cur meta.Object, subresource string) (met
 		nm.DeletionTimestamp = nil
 		nm.DeletionGracePeriodSeconds = nil
 	}
-	if r.res.PrepareForUpdate != nil && subresource != finalize {
-		// finalize writes what PrepareForUpdate protects from plain updates.
+	if r.res.PrepareForUpdate != nil && subresource == MainResource {
+		// PrepareForUpdate is the main resource's strategy: status and
+		// finalize write exactly what it protects.
 		r.res.PrepareForUpdate(next, cur)
 	}
 	if r.res.Default != nil {
