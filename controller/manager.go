@@ -24,17 +24,20 @@ type ManagerConfig struct {
 	LeaderElect bool
 	// Identity of this replica in the election (default: host name and pid).
 	Identity string
+	// NodeLifecycle configures the node lifecycle controller.
+	NodeLifecycle *NodeLifecycleConfig
 }
 
 // NewManagerConfig returns the defaults.
 func NewManagerConfig() *ManagerConfig {
-	return &ManagerConfig{Workers: 4, LeaderElect: true}
+	return &ManagerConfig{Workers: 4, LeaderElect: true, NodeLifecycle: NewNodeLifecycleConfig()}
 }
 
 // AddFlags registers the manager's flags.
 func (c *ManagerConfig) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.Workers, "controller-workers", c.Workers, "keys each controller works on at once")
 	fs.BoolVar(&c.LeaderElect, "leader-elect", c.LeaderElect, "elect one leader among replicas of the controller manager and scheduler")
+	c.NodeLifecycle.AddFlags(fs)
 }
 
 // Validate names the first bad flag.
@@ -42,7 +45,7 @@ func (c *ManagerConfig) Validate() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("--controller-workers must be at least 1, not %d", c.Workers)
 	}
-	return nil
+	return c.NodeLifecycle.Validate()
 }
 
 // identity is a name for this process among election candidates.
@@ -72,7 +75,13 @@ func RunManager(ctx context.Context, c *client.Client, cfg *ManagerConfig, log *
 		host, _ := os.Hostname()
 		rec := events.NewRecorder(c, "wharf-controller-manager", host, log)
 		controllers := map[string]runnable{
-			"namespace": NewNamespace(c, f, log),
+			"namespace":         NewNamespace(c, f, log),
+			"replicaset":        NewReplicaSet(c, f, rec, log),
+			"deployment":        NewDeployment(c, f, rec, log),
+			"node-lifecycle":    NewNodeLifecycle(c, f, rec, log, cfg.NodeLifecycle),
+			"garbage-collector": NewGarbageCollector(c, f, rec, log),
+			"job":               NewJob(c, f, rec, log),
+			"daemonset":         NewDaemonSet(c, f, rec, log),
 		}
 		g, gctx := errgroup.WithContext(ctx)
 		f.Start(gctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/apiserver"
 	"github.com/wharf/wharf/controller"
+	"github.com/wharf/wharf/scheduler"
 )
 
 // testCluster is a real API server on an embedded etcd in a temporary
@@ -43,7 +44,7 @@ func startCluster(t *testing.T) *testCluster {
 	done := make(chan error, 1)
 	// The whole control plane, as `wharf server` runs it: deleted
 	// namespaces are emptied and go away.
-	go func() { done <- runControlPlane(ctx, srv, controller.NewManagerConfig(), log) }()
+	go func() { done <- runControlPlane(ctx, srv, controller.NewManagerConfig(), scheduler.NewConfig(), log) }()
 	select {
 	case <-srv.Ready():
 	case err := <-done:

@@ -182,7 +182,7 @@ func describeObject(ctx context.Context, sess *session, res *scheme.Resource, ra
 		describeGeneric(w, res, o)
 	}
 	if events {
-		describeEvents(w, findEvents(ctx, sess, o))
+		describeEvents(w, findEvents(ctx, sess, res, o))
 	}
 	if err := w.flush(); err != nil {
 		return "", err
@@ -336,26 +336,35 @@ func writeYAML(w *describeWriter, level int, v any) {
 // findEvents lists the events about o, oldest first; none when there is no
 // Event kind or the listing fails, as describe is best effort beyond the
 // object itself.
-func findEvents(ctx context.Context, sess *session, o object) []object {
+func findEvents(ctx context.Context, sess *session, kind *scheme.Resource, o object) []object {
 	res, err := sess.scheme.Lookup("events")
 	if err != nil || res.Group != "" {
 		return nil
 	}
-	sel := "involvedObject.name=" + o.name()
+	base := "involvedObject.name=" + o.name()
 	if ns := o.namespace(); ns != "" {
-		sel += ",involvedObject.namespace=" + ns
+		base += ",involvedObject.namespace=" + ns
 	}
+	selectors := []string{base}
 	if uid := o.uid(); uid != "" {
-		sel += ",involvedObject.uid=" + uid
+		selectors[0] += ",involvedObject.uid=" + uid
 	}
-	items, _, err := sess.listObjects(ctx, res, o.namespace(), listQuery{fieldSelector: sel}, 0)
-	if err != nil {
-		return nil
+	// A node agent reports its node's events with the node's name as the
+	// uid, as the kubelet does, and controllers with the real uid: kubectl
+	// shows both.
+	if isKind(kind, "", "Node") && o.uid() != o.name() {
+		selectors = append(selectors, base+",involvedObject.uid="+o.name())
 	}
-	events := make([]object, 0, len(items))
-	for _, it := range items {
-		if e, err := parseObject(it); err == nil {
-			events = append(events, e)
+	var events []object
+	for _, sel := range selectors {
+		items, _, err := sess.listObjects(ctx, res, o.namespace(), listQuery{fieldSelector: sel}, 0)
+		if err != nil {
+			continue
+		}
+		for _, it := range items {
+			if e, err := parseObject(it); err == nil {
+				events = append(events, e)
+			}
 		}
 	}
 	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]) < eventTime(events[j]) })

@@ -67,12 +67,16 @@ else the admin kubeconfig of a local 'wharf server' (~/.wharf/admin.kubeconfig).
 	g.addFlags(root.PersistentFlags())
 	root.AddCommand(
 		newServerCommand(),
+		newAgentCommand(),
 		newApplyCommand(g, s),
 		newGetCommand(g, s),
 		newDescribeCommand(g, s),
 		newDeleteCommand(g, s),
 		newCreateCommand(g, s),
 		newVersionCommand(g, s),
+		newRolloutCommand(g, s),
+		newScaleCommand(g, s),
+		newSetCommand(g, s),
 	)
 	return root
 }

@@ -11,16 +11,19 @@ import (
 
 	"github.com/wharf/wharf/api/builtin"
 	"github.com/wharf/wharf/api/client"
+	"github.com/wharf/wharf/api/events"
 	"github.com/wharf/wharf/apiserver"
 	"github.com/wharf/wharf/controller"
+	"github.com/wharf/wharf/scheduler"
 )
 
 // newServerCommand is `wharf server`: the control plane's API server, on an
 // embedded etcd unless --etcd-servers names an external one, with the
-// namespace controller that empties deleted namespaces.
+// controller manager and the scheduler as clients of it, as k3s does.
 func newServerCommand() *cobra.Command {
 	cfg := apiserver.NewConfig()
 	mcfg := controller.NewManagerConfig()
+	scfg := scheduler.NewConfig()
 	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -37,18 +40,22 @@ names an external etcd cluster.`,
 			if err != nil {
 				return err
 			}
-			return runControlPlane(cmd.Context(), apiserver.New(cfg, log), mcfg, log)
+			if err := scfg.Validate(); err != nil {
+				return err
+			}
+			return runControlPlane(cmd.Context(), apiserver.New(cfg, log), mcfg, scfg, log)
 		},
 	}
 	cfg.AddFlags(cmd.Flags())
 	mcfg.AddFlags(cmd.Flags())
+	scfg.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }
 
 // runControlPlane runs the API server and, once it is ready, the
 // controllers that the control plane cannot do without, as clients of it.
-func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controller.ManagerConfig, log *slog.Logger) error {
+func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controller.ManagerConfig, scfg scheduler.Config, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Run(gctx) })
 	g.Go(func() error {
@@ -67,9 +74,30 @@ func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controlle
 			return fmt.Errorf("controllers: %w", err)
 		}
 		defer c.Close()
-		return controller.RunManager(gctx, c, mcfg, log)
+		cg, cctx := errgroup.WithContext(gctx)
+		cg.Go(func() error { return controller.RunManager(cctx, c, mcfg, log) })
+		cg.Go(func() error { return runScheduler(cctx, c, scfg, log) })
+		return cg.Wait()
 	})
 	return g.Wait()
+}
+
+// runScheduler runs the scheduler on its own informers and event recorder.
+func runScheduler(ctx context.Context, c *client.Client, cfg scheduler.Config, log *slog.Logger) error {
+	log = log.With("component", "scheduler")
+	f := controller.NewInformers(c, log)
+	host, _ := os.Hostname()
+	rec := events.NewRecorder(c, cfg.SchedulerName, host, log)
+	s, err := scheduler.New(c, f, rec, cfg, log)
+	if err != nil {
+		return err
+	}
+	f.Start(ctx)
+	defer f.Wait()
+	done := make(chan struct{})
+	go func() { defer close(done); rec.Run(ctx) }()
+	defer func() { <-done }()
+	return s.Run(ctx)
 }
 
 func newLogger(level string) (*slog.Logger, error) {

@@ -1,0 +1,198 @@
+package nodeagent
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/wharf/wharf/api/resource"
+	"github.com/wharf/wharf/api/validate"
+)
+
+// Config is what `wharf agent` is told by its flags. One Config describes
+// one node; RunSimulated derives one per simulated node from it.
+type Config struct {
+	// NodeName is the Node to register (default: the host name).
+	NodeName string
+	// NodeLabels are added to the labels the agent always sets
+	// (kubernetes.io/hostname, kubernetes.io/os, kubernetes.io/arch).
+	NodeLabels map[string]string
+	// NodeIP is the node's InternalIP. Simulated nodes get a made-up one.
+	NodeIP string
+	// PodCIDR is the range pod IPs come from when the Node does not have
+	// one already. Simulated nodes get one each.
+	PodCIDR string
+	// CPU, Memory and Pods are the node's capacity; allocatable equals it.
+	CPU    resource.Quantity
+	Memory resource.Quantity
+	Pods   int
+
+	// LeaseDuration is the leaseDurationSeconds written into the node's
+	// Lease; RenewInterval is how often it is renewed.
+	LeaseDuration time.Duration
+	RenewInterval time.Duration
+	// StatusUpdateInterval is how often the Node's status is rewritten
+	// (its heartbeat) when nothing changed; liveness itself is the lease.
+	StatusUpdateInterval time.Duration
+	// SyncFrequency is how often each pod worker compares the runtime with
+	// the pod even when nothing told it to.
+	SyncFrequency time.Duration
+	// BackoffBase and BackoffMax bound the delay before a crashed
+	// container is restarted: it doubles from base up to max.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+
+	// Simulate is how many simulated nodes to run; 0 means one real node,
+	// which needs the containerd runtime.
+	Simulate int
+	// NodeNamePrefix names simulated nodes: prefix + a four-digit index.
+	NodeNamePrefix string
+	// RunDuration is how long containers of run-to-completion pods run on
+	// a simulated node before they exit.
+	RunDuration time.Duration
+
+	// AgentVersion is reported as the node's kubeletVersion. Not a flag:
+	// the binary sets it.
+	AgentVersion string
+}
+
+// Defaults, as the kubelet has them where it has them.
+const (
+	DefaultLeaseDuration        = 40 * time.Second
+	DefaultRenewInterval        = 10 * time.Second
+	DefaultStatusUpdateInterval = 5 * time.Minute
+	DefaultSyncFrequency        = time.Minute
+	DefaultBackoffBase          = 10 * time.Second
+	DefaultBackoffMax           = 5 * time.Minute
+	DefaultRunDuration          = 5 * time.Second
+	DefaultNodeNamePrefix       = "sim-"
+	DefaultPods                 = 110
+)
+
+// NewConfig returns the defaults.
+func NewConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		NodeName:             strings.ToLower(host),
+		CPU:                  resource.MustParse("4"),
+		Memory:               resource.MustParse("16Gi"),
+		Pods:                 DefaultPods,
+		LeaseDuration:        DefaultLeaseDuration,
+		RenewInterval:        DefaultRenewInterval,
+		StatusUpdateInterval: DefaultStatusUpdateInterval,
+		SyncFrequency:        DefaultSyncFrequency,
+		BackoffBase:          DefaultBackoffBase,
+		BackoffMax:           DefaultBackoffMax,
+		NodeNamePrefix:       DefaultNodeNamePrefix,
+		RunDuration:          DefaultRunDuration,
+	}
+}
+
+// AddFlags registers the configuration's flags on fs.
+func (c *Config) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "name of the Node to register (default: the host name)")
+	fs.StringToStringVar(&c.NodeLabels, "node-labels", c.NodeLabels, "labels to add to the Node, as key=value,key=value")
+	fs.StringVar(&c.NodeIP, "node-ip", c.NodeIP, "the node's InternalIP (simulated nodes get one in 10.0.0.0/10)")
+	fs.StringVar(&c.PodCIDR, "pod-cidr", c.PodCIDR, "the range pod IPs come from, unless the Node has one (simulated nodes get a /24 each in 10.128.0.0/9)")
+	fs.Var(quantityValue{&c.CPU}, "node-cpu", "the node's CPU capacity, in cores (500m is half a core)")
+	fs.Var(quantityValue{&c.Memory}, "node-memory", "the node's memory capacity, in bytes (16Gi)")
+	fs.IntVar(&c.Pods, "node-pods", c.Pods, "how many pods the node can hold")
+	fs.DurationVar(&c.LeaseDuration, "node-lease-duration", c.LeaseDuration, "leaseDurationSeconds of the node's Lease in kube-node-lease")
+	fs.DurationVar(&c.RenewInterval, "node-lease-renew-interval", c.RenewInterval, "how often the node's Lease is renewed")
+	fs.DurationVar(&c.StatusUpdateInterval, "node-status-update-interval", c.StatusUpdateInterval, "how often the Node's status heartbeat is rewritten when nothing changed")
+	fs.DurationVar(&c.SyncFrequency, "sync-frequency", c.SyncFrequency, "how often each pod is compared with the runtime when nothing changed")
+	fs.DurationVar(&c.BackoffBase, "restart-backoff-base", c.BackoffBase, "first delay before restarting a crashed container; doubles on every crash")
+	fs.DurationVar(&c.BackoffMax, "restart-backoff-max", c.BackoffMax, "longest delay before restarting a crashed container")
+	fs.IntVar(&c.Simulate, "simulate", c.Simulate, "run this many simulated nodes in this process instead of one real node")
+	fs.StringVar(&c.NodeNamePrefix, "node-name-prefix", c.NodeNamePrefix, "simulated nodes are named this prefix and a four-digit index (sim-0001)")
+	fs.DurationVar(&c.RunDuration, "run-duration", c.RunDuration, "how long containers of run-to-completion pods run on simulated nodes")
+}
+
+// Validate names the first flag that is wrong.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Simulate < 0 {
+		bad("--simulate must be 0 or more, not %d", c.Simulate)
+	}
+	if c.Simulate > maxSimulatedNodes {
+		bad("--simulate must be at most %d (the simulated pod CIDRs run out), not %d", maxSimulatedNodes, c.Simulate)
+	}
+	if c.Simulate == 0 {
+		if msgs := validate.DNS1123Subdomain(c.NodeName); len(msgs) > 0 {
+			bad("--node-name %q: %s", c.NodeName, strings.Join(msgs, "; "))
+		}
+	} else if msgs := validate.DNS1123Subdomain(c.NodeNamePrefix + "0001"); len(msgs) > 0 {
+		bad("--node-name-prefix %q: %s", c.NodeNamePrefix, strings.Join(msgs, "; "))
+	}
+	if errList := validate.Labels(c.NodeLabels, validate.NewPath("labels")); len(errList) > 0 {
+		bad("--node-labels: %v", errList[0])
+	}
+	if c.NodeIP != "" && net.ParseIP(c.NodeIP) == nil {
+		bad("--node-ip %q is not an IP address", c.NodeIP)
+	}
+	if c.PodCIDR != "" {
+		if _, _, err := net.ParseCIDR(c.PodCIDR); err != nil {
+			bad("--pod-cidr %q is not a CIDR such as 10.244.1.0/24", c.PodCIDR)
+		}
+	}
+	if c.CPU.Sign() <= 0 {
+		bad("--node-cpu must be more than 0, not %s", c.CPU.String())
+	}
+	if c.Memory.Sign() <= 0 {
+		bad("--node-memory must be more than 0, not %s", c.Memory.String())
+	}
+	if c.Pods <= 0 {
+		bad("--node-pods must be more than 0, not %d", c.Pods)
+	}
+	positive := []struct {
+		flag string
+		d    time.Duration
+	}{
+		{"--node-lease-duration", c.LeaseDuration},
+		{"--node-lease-renew-interval", c.RenewInterval},
+		{"--node-status-update-interval", c.StatusUpdateInterval},
+		{"--sync-frequency", c.SyncFrequency},
+		{"--restart-backoff-base", c.BackoffBase},
+		{"--restart-backoff-max", c.BackoffMax},
+		{"--run-duration", c.RunDuration},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			bad("%s must be more than 0, not %s", p.flag, p.d)
+		}
+	}
+	if c.RenewInterval > 0 && c.LeaseDuration > 0 && c.RenewInterval >= c.LeaseDuration {
+		bad("--node-lease-renew-interval (%s) must be shorter than --node-lease-duration (%s)", c.RenewInterval, c.LeaseDuration)
+	}
+	if c.BackoffBase > 0 && c.BackoffMax > 0 && c.BackoffMax < c.BackoffBase {
+		bad("--restart-backoff-max (%s) must not be shorter than --restart-backoff-base (%s)", c.BackoffMax, c.BackoffBase)
+	}
+	return errors.Join(errs...)
+}
+
+// quantityValue lets a flag hold a resource quantity ("500m", "16Gi").
+type quantityValue struct{ q *resource.Quantity }
+
+func (v quantityValue) String() string {
+	if v.q == nil {
+		return ""
+	}
+	return v.q.String()
+}
+
+func (v quantityValue) Set(s string) error {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return err
+	}
+	*v.q = q
+	return nil
+}
+
+func (quantityValue) Type() string { return "quantity" }

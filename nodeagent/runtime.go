@@ -1,0 +1,156 @@
+package nodeagent
+
+import (
+	"context"
+	"time"
+
+	"github.com/wharf/wharf/api/core"
+)
+
+// Runtime runs the sandboxes and containers of one node's pods: what the
+// agent needs of containerd through CRI, and what the simulated runtime
+// pretends to do. A sandbox holds a pod's network namespace and IP; its
+// containers run inside it. Every ID is the runtime's own.
+//
+// The runtime outlives the agent (containerd keeps running when the agent
+// restarts), so a new agent lists what runs and adopts it. Implementations
+// are safe for concurrent use.
+type Runtime interface {
+	// Version names the runtime for the node's status and for
+	// containerIDs ("containerd", "2.1.0").
+	Version(ctx context.Context) (RuntimeVersion, error)
+	// UpdatePodCIDR sets the range sandbox IPs come from. IPs already held
+	// by sandboxes stay theirs.
+	UpdatePodCIDR(ctx context.Context, cidr string) error
+
+	// RunPodSandbox creates and starts the sandbox of pod; attempt counts
+	// the pod's sandboxes before this one. pod is read, never changed.
+	RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint32) (*Sandbox, error)
+	// StopPodSandbox kills whatever still runs in the sandbox and releases
+	// its IP. Stopping a stopped sandbox is not an error.
+	StopPodSandbox(ctx context.Context, sandboxID string) error
+	// RemovePodSandbox removes a sandbox and its containers, stopping
+	// them first if need be. A missing sandbox is not an error.
+	RemovePodSandbox(ctx context.Context, sandboxID string) error
+	// ListSandboxes returns the sandboxes of the pod with UID podUID, or
+	// of every pod when podUID is "".
+	ListSandboxes(ctx context.Context, podUID string) ([]Sandbox, error)
+
+	// StartContainer creates and starts a container in the sandbox and
+	// returns its ID.
+	StartContainer(ctx context.Context, sandboxID string, cfg ContainerConfig) (string, error)
+	// StopContainer asks the container to stop (SIGTERM) and kills it
+	// once grace has passed; it returns when the container has exited or
+	// ctx ends. Stopping an exited container is not an error.
+	StopContainer(ctx context.Context, containerID string, grace time.Duration) error
+	// RemoveContainer forgets an exited container. A missing container is
+	// not an error.
+	RemoveContainer(ctx context.Context, containerID string) error
+	// ListContainers returns the containers of the sandbox.
+	ListContainers(ctx context.Context, sandboxID string) ([]Container, error)
+
+	// Events streams what happens to containers, so that the agent need
+	// not poll. It never blocks the runtime: events wait, in order, until
+	// read. The channel is closed when ctx ends.
+	Events(ctx context.Context) (<-chan Event, error)
+}
+
+// RuntimeVersion names a runtime.
+type RuntimeVersion struct {
+	// Name is the scheme of containerIDs and of the node's
+	// containerRuntimeVersion: "containerd", "simulated".
+	Name    string
+	Version string
+}
+
+// String is the form node status shows: "containerd://2.1.0".
+func (v RuntimeVersion) String() string { return v.Name + "://" + v.Version }
+
+// Sandbox is a pod's sandbox as the runtime reports it.
+type Sandbox struct {
+	ID           string
+	PodUID       string
+	PodNamespace string
+	PodName      string
+	Attempt      uint32
+	// IP is the pod's address; "" for host-network pods.
+	IP        string
+	Ready     bool
+	CreatedAt time.Time
+}
+
+// ContainerConfig is what to run in a sandbox.
+type ContainerConfig struct {
+	// Container is the spec, read and never changed.
+	Container *core.Container
+	// Init says it is an init container, which runs to completion.
+	Init bool
+	// Attempt counts the earlier runs of this container in the pod: its
+	// restartCount.
+	Attempt uint32
+}
+
+// ContainerState is where a container is in its life.
+type ContainerState int
+
+// Container states.
+const (
+	ContainerCreated ContainerState = iota
+	ContainerRunning
+	ContainerExited
+	ContainerUnknown
+)
+
+func (s ContainerState) String() string {
+	switch s {
+	case ContainerCreated:
+		return "Created"
+	case ContainerRunning:
+		return "Running"
+	case ContainerExited:
+		return "Exited"
+	}
+	return "Unknown"
+}
+
+// Container is a container as the runtime reports it.
+type Container struct {
+	ID        string
+	SandboxID string
+	PodUID    string
+	// Name is the container's name in the pod spec.
+	Name    string
+	Init    bool
+	Attempt uint32
+	Image   string
+	// ImageRef is the resolved image (name@digest).
+	ImageRef   string
+	State      ContainerState
+	CreatedAt  time.Time
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// ExitCode, Reason ("Completed", "Error", "OOMKilled") and Message
+	// describe an exited container.
+	ExitCode int32
+	Reason   string
+	Message  string
+}
+
+// EventType says what happened to a container.
+type EventType int
+
+// Event types.
+const (
+	EventContainerStarted EventType = iota
+	EventContainerExited
+	EventSandboxStopped
+)
+
+// Event is one change in the runtime. PodUID is enough for the agent: it
+// looks again at the whole pod.
+type Event struct {
+	Type        EventType
+	PodUID      string
+	SandboxID   string
+	ContainerID string
+}
