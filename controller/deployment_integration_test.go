@@ -176,10 +176,33 @@ func (tl *podTimeline) stop(t *testing.T) int {
 }
 
 func TestDeploymentRollingUpdate(t *testing.T) {
+	tests := []struct {
+		replicas           int32
+		surge, unavailable string
+		wantSurge, wantUn  int32 // resolved against replicas
+	}{
+		{8, "25%", "25%", 2, 2},
+		{5, "1", "0", 1, 0},
+		{5, "0", "1", 0, 1},
+		{6, "50%", "10%", 3, 0},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d/%s/%s", tt.replicas, tt.surge, tt.unavailable), func(t *testing.T) {
+			testRollingUpdate(t, tt.replicas, tt.surge, tt.unavailable, tt.wantSurge, tt.wantUn)
+		})
+	}
+}
+
+// testRollingUpdate rolls a deployment to a new image and checks, on
+// every state its pods pass through in the watch stream, that no more
+// than replicas+maxSurge pods are not terminating and no fewer than
+// replicas-maxUnavailable are ready.
+func testRollingUpdate(t *testing.T, replicas int32, surge, unavailable string, wantSurge, wantUnavailable int32) {
 	r := newRolloutRig(t)
 	ctx := context.Background()
-	const replicas = 8
-	d := r.createDeployment(t, newTestDeployment("web", replicas, "nginx:1"))
+	dep := newTestDeployment("web", replicas, "nginx:1")
+	dep.Spec.Strategy.RollingUpdate = &apps.RollingUpdateDeployment{MaxSurge: intOrString(surge), MaxUnavailable: intOrString(unavailable)}
+	d := r.createDeployment(t, dep)
 	r.waitRollout(t, "web", "nginx:1")
 	first := r.replicaSetsOf(t, d)
 	if len(first) != 1 {
@@ -194,10 +217,8 @@ func TestDeploymentRollingUpdate(t *testing.T) {
 		t.Errorf("first ReplicaSet revision %q, want 1", got)
 	}
 
-	// The bounds, from the pods' watch stream: maxSurge 25% of 8 is 2 and
-	// maxUnavailable 25% of 8 is 2.
-	upper, lower := replicas+2, replicas-2
-	minReady, maxLive := replicas, 0
+	upper, lower := int(replicas+wantSurge), int(replicas-wantUnavailable)
+	minReady, maxLive := int(replicas), 0
 	tl := r.followPods(t, "app=web", func(pods map[string]*core.Pod) string {
 		live, ready := 0, 0
 		for _, p := range pods {
@@ -221,21 +242,30 @@ func TestDeploymentRollingUpdate(t *testing.T) {
 	after := r.waitRollout(t, "web", "nginx:2")
 	events := tl.stop(t)
 	t.Logf("rollout: %d pod events, at most %d live pods, at least %d ready", events, maxLive, minReady)
-	if events < 2*replicas {
+	if events < 2*int(replicas) {
 		t.Errorf("saw %d pod events during the rollout, want at least %d (each new pod created and made ready)", events, 2*replicas)
 	}
 
 	rss := r.replicaSetsOf(t, d)
 	if len(rss) != 2 {
-		t.Fatalf("%d ReplicaSets after one update, want 2", len(rss))
+		t.Fatalf("ReplicaSets %s after one update, want 2", describeReplicaSets(rss))
 	}
 	old, cur := replicaSetRunning(t, rss, "nginx:1"), replicaSetRunning(t, rss, "nginx:2")
 	if old.UID != rs1.UID || replicasOf(old.Spec.Replicas) != 0 {
 		t.Errorf("old ReplicaSet %s at %d replicas, want %s at 0", old.Name, replicasOf(old.Spec.Replicas), rs1.Name)
 	}
-	if replicasOf(cur.Spec.Replicas) != replicas || cur.Annotations[annotationRevision] != "2" ||
-		cur.Annotations[annotationDesiredReplicas] != "8" || cur.Annotations[annotationMaxReplicas] != "10" {
-		t.Errorf("new ReplicaSet %s: %d replicas, annotations %v; want 8, revision 2, desired 8, max 10", cur.Name, replicasOf(cur.Spec.Replicas), cur.Annotations)
+	wantAnn := map[string]string{
+		annotationRevision:        "2",
+		annotationDesiredReplicas: fmt.Sprint(replicas),
+		annotationMaxReplicas:     fmt.Sprint(replicas + wantSurge),
+	}
+	for k, v := range wantAnn {
+		if cur.Annotations[k] != v {
+			t.Errorf("new ReplicaSet %s annotation %s = %q, want %q", cur.Name, k, cur.Annotations[k], v)
+		}
+	}
+	if replicasOf(cur.Spec.Replicas) != replicas {
+		t.Errorf("new ReplicaSet %s at %d replicas, want %d", cur.Name, replicasOf(cur.Spec.Replicas), replicas)
 	}
 	if got := after.Annotations[annotationRevision]; got != "2" {
 		t.Errorf("deployment revision %q, want 2", got)
@@ -268,19 +298,24 @@ func TestDeploymentRecreate(t *testing.T) {
 	d := r.createDeployment(t, dep)
 	r.waitRollout(t, "batch", "worker:1")
 
-	// Recreate: no new pod exists while any old one does, terminating or
-	// not.
+	// Recreate: no new pod exists while an old one runs, terminating or
+	// not. An old pod whose containers have all stopped (its agent wrote a
+	// terminal phase before deleting it) runs nothing: as in Kubernetes,
+	// it does not hold the new pods back.
 	tl := r.followPods(t, "app=batch", func(pods map[string]*core.Pod) string {
 		var old, cur []string
 		for _, p := range pods {
-			if p.Spec.Containers[0].Image == "worker:1" {
-				old = append(old, p.Name)
-			} else {
-				cur = append(cur, p.Name)
+			desc := fmt.Sprintf("%s(%s, deleting %v)", p.Name, p.Status.Phase, p.DeletionTimestamp != nil)
+			switch {
+			case p.IsTerminal():
+			case p.Spec.Containers[0].Image == "worker:1":
+				old = append(old, desc)
+			default:
+				cur = append(cur, desc)
 			}
 		}
 		if len(old) > 0 && len(cur) > 0 {
-			return fmt.Sprintf("new pods %v exist beside old pods %v", cur, old)
+			return fmt.Sprintf("new pods %v exist beside old pods still running %v", cur, old)
 		}
 		return ""
 	})

@@ -3,7 +3,6 @@ package ctl
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,31 +178,4 @@ func historyText(rss []object, revision int64) (string, error) {
 		return "", err
 	}
 	return buf.String(), nil
-}
-
-// copyObject returns a deep copy of o.
-func copyObject(o object) object {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return object{}
-	}
-	c, err := parseObject(b)
-	if err != nil || c == nil {
-		return object{}
-	}
-	return c
-}
-
-// setField sets the value at path, creating the maps on the way.
-func setField(o object, value any, path ...string) {
-	m := map[string]any(o)
-	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = value
 }

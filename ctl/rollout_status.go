@@ -32,7 +32,7 @@ const (
 var errWaitTimeout = errors.New("timed out waiting for the condition")
 
 type rolloutStatusOptions struct {
-	files    fileOptions
+	refs     refOptions
 	watch    bool
 	revision int64
 	timeout  time.Duration
@@ -48,7 +48,8 @@ func newRolloutStatusCommand(g *globalOptions, s streams) *cobra.Command {
 By default it watches the rollout and prints a line each time its status
 changes until it is done, then exits 0. It exits 1 when the deployment's
 progress deadline is exceeded, when --timeout passes, or when the object is
-deleted. --watch=false prints the current status once.`,
+deleted. --watch=false prints the current status once. Several objects are
+followed one after the other, each with its own --timeout, until one fails.`,
 		Example: `  wharf rollout status deployment/web
   wharf rollout status deploy web --timeout=5m
   wharf rollout status daemonset/agent --watch=false`,
@@ -64,7 +65,7 @@ deleted. --watch=false prints the current status once.`,
 		},
 	}
 	f := cmd.Flags()
-	o.files.addFlags(f, "watch")
+	o.refs.addFlags(f, "watch", false)
 	f.BoolVarP(&o.watch, "watch", "w", o.watch, "watch the status of the rollout until it is done")
 	f.Int64Var(&o.revision, "revision", 0, "pin to a specific revision for showing its status (0: the latest)")
 	f.DurationVar(&o.timeout, "timeout", 0, "how long to watch before giving up (0: forever)")
@@ -72,15 +73,20 @@ deleted. --watch=false prints the current status once.`,
 }
 
 func (o *rolloutStatusOptions) run(ctx context.Context, sess *session, s streams, args []string) error {
-	refs := &refOptions{files: o.files}
-	rs, err := refs.resolve(ctx, sess, s, "wharf rollout status", args, "required resource not specified")
+	refs, err := o.refs.resolve(ctx, sess, s, "wharf rollout status", args, "required resource not specified")
 	if err != nil {
 		return err
 	}
-	if len(rs) != 1 {
-		return fmt.Errorf("rollout status is only supported on individual resources and resource collections - %d resources were found", len(rs))
+	for _, ref := range refs {
+		if err := o.one(ctx, sess, s.out, ref); err != nil {
+			return err
+		}
 	}
-	ref := rs[0]
+	return nil
+}
+
+// one follows the rollout of one object, within --timeout.
+func (o *rolloutStatusOptions) one(ctx context.Context, sess *session, out io.Writer, ref objectRef) error {
 	viewer, err := statusViewerFor(ref.res)
 	if err != nil {
 		return err
@@ -91,7 +97,7 @@ func (o *rolloutStatusOptions) run(ctx context.Context, sess *session, s streams
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	err = o.follow(ctx, sess, s.out, ref, viewer)
+	err = o.follow(ctx, sess, out, ref, viewer)
 	if err != nil && ctx.Err() != nil && parent.Err() == nil {
 		return errWaitTimeout
 	}

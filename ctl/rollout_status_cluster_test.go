@@ -91,6 +91,16 @@ func TestRolloutStatusFollowsTheRollout(t *testing.T) {
 	if got, want := c.mustWharf(t, "", "rollout", "status", "deployment/web", "--revision=0"), "deployment \"web\" successfully rolled out\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+
+	// Several deployments, by selector: each in turn.
+	api := webDeployment(1, "api=api:1")
+	api.Name = "api"
+	createDeployment(t, cl, api)
+	setDeploymentStatus(t, cl, "api", 1, 1, 1, 1)
+	got := c.mustWharf(t, "", "rollout", "status", "deployments", "-l", "app=web")
+	if want := "deployment \"api\" successfully rolled out\ndeployment \"web\" successfully rolled out\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
 
 func TestRolloutStatusFailures(t *testing.T) {
@@ -168,7 +178,7 @@ func TestRolloutStatusFailures(t *testing.T) {
 	}{
 		{"not found", []string{"deployment/nope"}, "Error from server (NotFound): deployments.apps \"nope\" not found\n"},
 		{"kind without rollouts", []string{"configmap", "x"}, "error: no status viewer has been implemented for ConfigMap\n"},
-		{"several objects", []string{"deployment/web", "deployment/api"}, "error: rollout status is only supported on individual resources and resource collections - 2 resources were found\n"},
+		{"several objects, until one fails", []string{"deployment/api", "deployment/web", "deployment/slow"}, "error: deployment \"api\" exceeded its progress deadline\n"},
 		{"pinned to another revision", []string{"deployment/web", "--revision=3"}, "error: desired revision (3) is different from the running revision (0)\n"},
 		{"negative revision", []string{"deployment/web", "--revision=-1"}, "error: revision must be a positive integer: -1\n"},
 		{"nothing named", nil, "error: required resource not specified\n"},

@@ -29,3 +29,18 @@ awk '
       printf "  clients=%-3d etcd put %8.0f   apiserver create %8.0f   ratio %.2f\n", c, e, a, (e > 0 ? a / e : 0)
     }
   }' "$out"
+
+echo
+echo "scheduler throughput (pods bound per second, $COUNT runs each):"
+go test -run '^$' -bench 'BenchmarkScheduling' -benchtime 1x -count "$COUNT" ./scheduler | tee "$out" | grep -E '^Benchmark' || true
+awk '
+  /^BenchmarkScheduling\// {
+    name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkScheduling\//, "", name)
+    for (i = 1; i <= NF; i++) if ($(i+1) == "pods/s") v[name] = v[name] " " $i
+  }
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END { for (k in v) printf "  %-12s median %8.0f pods/s\n", k, median(v[k]) }' "$out"
