@@ -671,3 +671,14 @@ func TestJobWithGenerateName(t *testing.T) {
 		t.Errorf("job %s has template label job-name=%q", job.Metadata.Name, got)
 	}
 }
+
+// TestUIDPrecondition: a write naming another uid than the object's (it was
+// deleted and recreated since the client read it) is a Conflict.
+func TestUIDPrecondition(t *testing.T) {
+	ts := startServer(t)
+	ts.must(http.StatusCreated, "POST", cms, configMap("u", nil))
+	r := ts.do("PATCH", cms+"/u", `{"metadata":{"uid":"00000000-0000-4000-8000-000000000000","labels":{"a":"b"}}}`, "Content-Type", "application/merge-patch+json")
+	if r.code != http.StatusConflict {
+		t.Fatalf("patch with another uid: got %d %s, want 409", r.code, r.body)
+	}
+}

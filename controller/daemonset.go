@@ -133,8 +133,7 @@ func (d *DaemonSet) Run(ctx context.Context, workers int) error {
 	if !d.sets.WaitForSync(ctx) || !d.pods.WaitForSync(ctx) || !d.nodes.WaitForSync(ctx) {
 		return nil
 	}
-	runKeyWorkers(ctx, d.queue, workers, d.log, d.sync)
-	return nil
+	return runWorkers(ctx, d.queue, workers, d.log, d.sync)
 }
 
 func (d *DaemonSet) sync(ctx context.Context, key string) error {

@@ -522,3 +522,12 @@ func TestDeploymentAdoptsMatchingReplicaSet(t *testing.T) {
 		t.Errorf("pods %v after adoption, want the same %v", got, pods)
 	}
 }
+
+// TestDeploymentHundredReplicas rolls out and updates a deployment of 100
+// replicas, with the rolling-update bounds checked on every pod event.
+func TestDeploymentHundredReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 pods")
+	}
+	testRollingUpdate(t, 100, "25%", "25%", 25, 25)
+}

@@ -121,8 +121,7 @@ func (j *Job) Run(ctx context.Context, workers int) error {
 	if !j.jobs.WaitForSync(ctx) || !j.pods.WaitForSync(ctx) {
 		return nil
 	}
-	runKeyWorkers(ctx, j.queue, workers, j.log, j.sync)
-	return nil
+	return runWorkers(ctx, j.queue, workers, j.log, j.sync)
 }
 
 func (j *Job) sync(ctx context.Context, key string) error {

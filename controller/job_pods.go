@@ -1,9 +1,7 @@
 package controller
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -129,35 +127,6 @@ func inBatches(n int, fn func(i int) error) (int, error) {
 		}
 	}
 	return done, nil
-}
-
-// runKeyWorkers runs workers that sync the keys of q until ctx ends; a
-// sync that fails is retried with back-off.
-func runKeyWorkers(ctx context.Context, q *Queue[string], workers int, log *slog.Logger, syncKey func(context.Context, string) error) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	go func() { <-ctx.Done(); q.ShutDown() }()
-	for range max(workers, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				key, ok := q.Get()
-				if !ok {
-					return
-				}
-				if err := syncKey(ctx, key); err != nil {
-					if ctx.Err() == nil {
-						log.Warn("sync failed", "key", key, "err", err)
-					}
-					q.AddRateLimited(key)
-				} else {
-					q.Forget(key)
-				}
-				q.Done(key)
-			}
-		}()
-	}
 }
 
 // podKeyOf is a pod's namespace/name.

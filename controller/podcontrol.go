@@ -74,8 +74,9 @@ func (pc podControl) create(ctx context.Context, owner meta.Object, tmpl *core.P
 	return nil
 }
 
-// delete deletes the pod ns/name of owner, gracefully, and records it. A
-// pod already gone is an errdefs.ErrNotFound the caller may ignore.
+// delete deletes pod, a pod of owner, gracefully, and records it; the UID
+// precondition spares a pod that took the name since. A pod already gone
+// is an errdefs.ErrNotFound the caller may ignore.
 func (pc podControl) delete(ctx context.Context, owner meta.Object, pod *core.Pod) error {
 	uid := pod.UID
 	err := pc.pods.Delete(ctx, pod.Namespace, pod.Name, &meta.DeleteOptions{Preconditions: &meta.Preconditions{UID: &uid}})

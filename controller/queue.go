@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"context"
+	"log/slog"
 	"math"
 	"sync"
 	"time"
@@ -149,4 +151,50 @@ func (q *Queue[K]) ShutDown() {
 		delete(q.timers, k)
 	}
 	q.cond.Broadcast()
+}
+
+// runWorkers waits for the caches, then runs workers goroutines taking
+// keys from q into sync until ctx ends: the loop every controller here
+// shares. A failed key is retried with back-off.
+func runWorkers(ctx context.Context, q *Queue[string], workers int, log *slog.Logger,
+	syncKey func(ctx context.Context, key string) error, caches ...func(context.Context) bool) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		q.ShutDown()
+	}()
+	for _, synced := range caches {
+		if !synced(ctx) {
+			return nil // stopped before the caches filled
+		}
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				key, ok := q.Get()
+				if !ok {
+					return
+				}
+				err := syncKey(ctx, key)
+				switch {
+				case err == nil:
+					q.Forget(key)
+				case ctx.Err() != nil:
+				default:
+					log.Info("sync failed; retrying", "key", key, "err", err)
+					q.AddRateLimited(key)
+				}
+				q.Done(key)
+			}
+		}()
+	}
+	<-ctx.Done()
+	return nil
 }

@@ -85,52 +85,6 @@ func (r *ReplicaSet) Run(ctx context.Context, workers int) error {
 	return runWorkers(ctx, r.queue, workers, r.log, r.sync, r.rsInf.WaitForSync, r.podInf.WaitForSync)
 }
 
-// runWorkers waits for the caches, then runs workers goroutines taking
-// keys from q into sync until ctx ends: the loop every controller here
-// shares. A failed key is retried with back-off.
-func runWorkers(ctx context.Context, q *Queue[string], workers int, log *slog.Logger,
-	syncKey func(ctx context.Context, key string) error, caches ...func(context.Context) bool) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
-		q.ShutDown()
-	}()
-	for _, synced := range caches {
-		if !synced(ctx) {
-			return nil // stopped before the caches filled
-		}
-	}
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				key, ok := q.Get()
-				if !ok {
-					return
-				}
-				err := syncKey(ctx, key)
-				switch {
-				case err == nil:
-					q.Forget(key)
-				case ctx.Err() != nil:
-				default:
-					log.Info("sync failed; retrying", "key", key, "err", err)
-					q.AddRateLimited(key)
-				}
-				q.Done(key)
-			}
-		}()
-	}
-	<-ctx.Done()
-	return nil
-}
-
 func objectKey(obj meta.Object) string {
 	m := obj.GetObjectMeta()
 	return m.Namespace + "/" + m.Name
@@ -291,7 +245,12 @@ func (r *ReplicaSet) sync(ctx context.Context, key string) error {
 		return err
 	}
 	var manageErr error
-	if needsSync && rs.DeletionTimestamp == nil {
+	switch {
+	case !needsSync:
+		// Should a watch event be lost, the expectations expire; make
+		// sure someone looks then.
+		r.queue.AddAfter(key, expectationsTTL+time.Second)
+	case rs.DeletionTimestamp == nil:
 		manageErr = r.manage(ctx, key, rs, pods)
 	}
 	st := replicaSetStatus(rs, pods, manageErr, r.now())

@@ -50,10 +50,13 @@ func (c *claim[T, PT]) run(ctx context.Context, candidates []PT) ([]PT, error) {
 			if ref.UID != om.UID {
 				continue // someone else's
 			}
-			if c.matches(obj) || om.DeletionTimestamp != nil {
-				// An owner being deleted keeps what it has, for the
-				// garbage collector to find.
+			if c.matches(obj) {
 				claimed = append(claimed, obj)
+				continue
+			}
+			if om.DeletionTimestamp != nil {
+				// An owner being deleted releases nothing: the garbage
+				// collector is about to deal with its dependents.
 				continue
 			}
 			if err := c.release(ctx, obj); err != nil {

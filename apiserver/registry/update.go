@@ -128,6 +128,12 @@ func (r *Registry) prepareUpdate(next, cur meta.Object, subresource string) (met
 	default:
 		return nil, errdefs.NotFound(r.res.GroupResource(), cm.Name+"/"+subresource)
 	}
+	if nm.UID != "" && nm.UID != cm.UID {
+		// A uid in the request is a precondition: the object was deleted
+		// and recreated since the client read it.
+		return nil, errdefs.Conflict(r.res.GroupResource(), cm.Name,
+			"Precondition failed: UID in precondition: "+nm.UID+", UID in object meta: "+cm.UID)
+	}
 	nm.Namespace = cm.Namespace
 	nm.UID = cm.UID
 	nm.CreationTimestamp = cm.CreationTimestamp
