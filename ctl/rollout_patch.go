@@ -51,9 +51,6 @@ func mutationPatch(ref objectRef, raw []byte, mutate mutation) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A null in a stored object says nothing (creationTimestamp: null in a
-	// pod template); left in, it would read as a field to delete.
-	dropNulls(o)
 	original, err := json.Marshal(o)
 	if err != nil {
 		return nil, err
@@ -70,26 +67,6 @@ func mutationPatch(ref objectRef, raw []byte, mutate mutation) ([]byte, error) {
 		return nil, fmt.Errorf("creating the patch of %s: %w", ref, err)
 	}
 	return p, nil
-}
-
-// dropNulls removes the null fields of v's maps, at every depth.
-func dropNulls(v any) {
-	switch v := v.(type) {
-	case object:
-		dropNulls(map[string]any(v))
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-				continue
-			}
-			dropNulls(e)
-		}
-	case []any:
-		for _, e := range v {
-			dropNulls(e)
-		}
-	}
 }
 
 // copyObject returns a deep copy of o.

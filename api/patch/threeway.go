@@ -53,7 +53,7 @@ func diff(o, m, c map[string]any, s *schema) map[string]any {
 		f := s.field(k)
 		cv, inCur := c[k]
 		if mv == nil {
-			if inCur {
+			if inCur && cv != nil {
 				patch[k] = nil
 			}
 			continue

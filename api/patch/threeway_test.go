@@ -231,3 +231,14 @@ func TestCreateThreeWayMergePatchErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoWayNullInBoth: a field null on both sides is no change.
+func TestTwoWayNullInBoth(t *testing.T) {
+	got, err := CreateTwoWayMergePatch([]byte(`{"metadata":{"creationTimestamp":null},"a":1}`), []byte(`{"metadata":{"creationTimestamp":null},"a":2}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"a":2}`; string(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
