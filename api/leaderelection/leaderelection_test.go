@@ -46,8 +46,8 @@ func TestOneLeaderAtATime(t *testing.T) {
 				if terms.Add(1) == 2 {
 					close(second)
 				} else {
-					// The first leader steps down: its candidate stops.
-					go func() { time.Sleep(200 * time.Millisecond); mu.Lock(); stop[id](); mu.Unlock() }()
+					// The first leader steps down at once: its candidate stops.
+					go func() { mu.Lock(); stop[id](); mu.Unlock() }()
 				}
 				<-lctx.Done()
 				return nil
