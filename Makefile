@@ -31,6 +31,12 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./api/codec
 
+# test-image: the e2e test image as OCI tarballs bin/images/wharf-test-{1,2}.tar
+# (wharf.local/wharf-test:1 and :2); no Docker, no registry.
+.PHONY: test-image
+test-image:
+	hack/build-test-image.sh bin/images
+
 up: deps build
 	DATA_DIR=$(DATA_DIR) hack/up.sh
 
