@@ -209,11 +209,11 @@ func testRollingUpdate(t *testing.T, replicas int32, surge, unavailable string, 
 		t.Fatalf("%d ReplicaSets after creation, want 1", len(first))
 	}
 	rs1 := first[0]
-	hash := rs1.Labels[labelPodTemplateHash]
-	if hash == "" || rs1.Name != "web-"+hash || rs1.Spec.Selector.MatchLabels[labelPodTemplateHash] != hash || rs1.Spec.Template.Labels[labelPodTemplateHash] != hash {
+	hash := rs1.Labels[apps.PodTemplateHashLabel]
+	if hash == "" || rs1.Name != "web-"+hash || rs1.Spec.Selector.MatchLabels[apps.PodTemplateHashLabel] != hash || rs1.Spec.Template.Labels[apps.PodTemplateHashLabel] != hash {
 		t.Errorf("ReplicaSet %s labels %v selector %v: want name, labels and selector with the pod-template-hash", rs1.Name, rs1.Labels, rs1.Spec.Selector.MatchLabels)
 	}
-	if got := rs1.Annotations[annotationRevision]; got != "1" {
+	if got := rs1.Annotations[apps.RevisionAnnotation]; got != "1" {
 		t.Errorf("first ReplicaSet revision %q, want 1", got)
 	}
 
@@ -255,9 +255,9 @@ func testRollingUpdate(t *testing.T, replicas int32, surge, unavailable string, 
 		t.Errorf("old ReplicaSet %s at %d replicas, want %s at 0", old.Name, replicasOf(old.Spec.Replicas), rs1.Name)
 	}
 	wantAnn := map[string]string{
-		annotationRevision:        "2",
-		annotationDesiredReplicas: fmt.Sprint(replicas),
-		annotationMaxReplicas:     fmt.Sprint(replicas + wantSurge),
+		apps.RevisionAnnotation:        "2",
+		apps.DesiredReplicasAnnotation: fmt.Sprint(replicas),
+		apps.MaxReplicasAnnotation:     fmt.Sprint(replicas + wantSurge),
 	}
 	for k, v := range wantAnn {
 		if cur.Annotations[k] != v {
@@ -267,7 +267,7 @@ func testRollingUpdate(t *testing.T, replicas int32, surge, unavailable string, 
 	if replicasOf(cur.Spec.Replicas) != replicas {
 		t.Errorf("new ReplicaSet %s at %d replicas, want %d", cur.Name, replicasOf(cur.Spec.Replicas), replicas)
 	}
-	if got := after.Annotations[annotationRevision]; got != "2" {
+	if got := after.Annotations[apps.RevisionAnnotation]; got != "2" {
 		t.Errorf("deployment revision %q, want 2", got)
 	}
 
@@ -345,7 +345,7 @@ func replicaSetRunning(t *testing.T, rss []*apps.ReplicaSet, image string) *apps
 func describeReplicaSets(rss []*apps.ReplicaSet) string {
 	var parts []string
 	for _, rs := range rss {
-		parts = append(parts, fmt.Sprintf("%s=%d(rev %s)", rs.Name, replicasOf(rs.Spec.Replicas), rs.Annotations[annotationRevision]))
+		parts = append(parts, fmt.Sprintf("%s=%d(rev %s)", rs.Name, replicasOf(rs.Spec.Replicas), rs.Annotations[apps.RevisionAnnotation]))
 	}
 	return strings.Join(parts, " ")
 }
@@ -391,11 +391,11 @@ func TestDeploymentPauseAndResume(t *testing.T) {
 	r.patchDeployment(t, "paused", `{"spec":{"paused":false}}`)
 	after := r.waitRollout(t, "paused", "app:2")
 	rss := r.replicaSetsOf(t, d)
-	if len(rss) != 2 || replicasOf(replicaSetRunning(t, rss, "app:2").Spec.Replicas) != 4 || replicaSetRunning(t, rss, "app:2").Annotations[annotationRevision] != "2" {
+	if len(rss) != 2 || replicasOf(replicaSetRunning(t, rss, "app:2").Spec.Replicas) != 4 || replicaSetRunning(t, rss, "app:2").Annotations[apps.RevisionAnnotation] != "2" {
 		t.Errorf("ReplicaSets %s after resuming, want a new one at 4, revision 2", describeReplicaSets(rss))
 	}
-	if after.Annotations[annotationRevision] != "2" {
-		t.Errorf("deployment revision %q, want 2", after.Annotations[annotationRevision])
+	if after.Annotations[apps.RevisionAnnotation] != "2" {
+		t.Errorf("deployment revision %q, want 2", after.Annotations[apps.RevisionAnnotation])
 	}
 }
 
@@ -441,7 +441,7 @@ func TestDeploymentRollbackReusesReplicaSet(t *testing.T) {
 	}
 	tmpl := meta.DeepCopy(rs1.Spec.Template)
 	tmpl.Labels = maps.Clone(tmpl.Labels)
-	delete(tmpl.Labels, labelPodTemplateHash)
+	delete(tmpl.Labels, apps.PodTemplateHashLabel)
 	cur.Spec.Template = tmpl
 	if _, err := r.deps.Update(ctx, cur); err != nil {
 		t.Fatal(err)
@@ -456,14 +456,14 @@ func TestDeploymentRollbackReusesReplicaSet(t *testing.T) {
 	if back.UID != rs1.UID || replicasOf(back.Spec.Replicas) != 2 {
 		t.Errorf("ReplicaSet %s at %d, want %s (the first) back at 2", back.Name, replicasOf(back.Spec.Replicas), rs1.Name)
 	}
-	if back.Annotations[annotationRevision] != "3" || back.Annotations[annotationRevisionHistory] != "1" {
+	if back.Annotations[apps.RevisionAnnotation] != "3" || back.Annotations[apps.RevisionHistoryAnnotation] != "1" {
 		t.Errorf("rolled-back ReplicaSet annotations %v, want revision 3 and revision-history 1", back.Annotations)
 	}
 	if replicasOf(other.Spec.Replicas) != 0 {
 		t.Errorf("ReplicaSet %s at %d, want 0", other.Name, replicasOf(other.Spec.Replicas))
 	}
-	if after.Annotations[annotationRevision] != "3" {
-		t.Errorf("deployment revision %q, want 3", after.Annotations[annotationRevision])
+	if after.Annotations[apps.RevisionAnnotation] != "3" {
+		t.Errorf("deployment revision %q, want 3", after.Annotations[apps.RevisionAnnotation])
 	}
 }
 
@@ -515,7 +515,7 @@ func TestDeploymentAdoptsMatchingReplicaSet(t *testing.T) {
 	d := r.createDeployment(t, newTestDeployment("adopt", 2, "nginx:1"))
 	r.waitRollout(t, "adopt", "nginx:1")
 	rss := r.replicaSetsOf(t, d)
-	if len(rss) != 1 || rss[0].Name != "adopt-by-hand" || rss[0].Annotations[annotationRevision] != "1" {
+	if len(rss) != 1 || rss[0].Name != "adopt-by-hand" || rss[0].Annotations[apps.RevisionAnnotation] != "1" {
 		t.Fatalf("ReplicaSets %s, want adopt-by-hand adopted as revision 1", describeReplicaSets(rss))
 	}
 	if got := podNamesOf(r.activePods(t, "app=adopt")); !slices.Equal(got, pods) {

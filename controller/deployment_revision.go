@@ -65,9 +65,9 @@ func equalIgnoreHash(a, b *core.PodTemplateSpec) bool {
 
 func templateJSONWithoutHash(t *core.PodTemplateSpec) []byte {
 	c := *t
-	if _, ok := c.Labels[labelPodTemplateHash]; ok {
+	if _, ok := c.Labels[apps.PodTemplateHashLabel]; ok {
 		c.Labels = maps.Clone(c.Labels)
-		delete(c.Labels, labelPodTemplateHash)
+		delete(c.Labels, apps.PodTemplateHashLabel)
 	}
 	if len(c.Labels) == 0 {
 		c.Labels = nil
@@ -78,7 +78,7 @@ func templateJSONWithoutHash(t *core.PodTemplateSpec) []byte {
 
 // revisionOf is rs's revision number; 0 when it has none.
 func revisionOf(rs *apps.ReplicaSet) int64 {
-	n, err := strconv.ParseInt(rs.Annotations[annotationRevision], 10, 64)
+	n, err := strconv.ParseInt(rs.Annotations[apps.RevisionAnnotation], 10, 64)
 	if err != nil {
 		return 0
 	}
@@ -121,7 +121,7 @@ func splitReplicaSets(d *apps.Deployment, rss []*apps.ReplicaSet) (*apps.Replica
 // to its ReplicaSets: its own bookkeeping, and kubectl's.
 func skipCopyAnnotation(k string) bool {
 	switch k {
-	case annotationRevision, annotationRevisionHistory, annotationDesiredReplicas, annotationMaxReplicas,
+	case apps.RevisionAnnotation, apps.RevisionHistoryAnnotation, apps.DesiredReplicasAnnotation, apps.MaxReplicasAnnotation,
 		"kubectl.kubernetes.io/last-applied-configuration":
 		return true
 	}
@@ -145,7 +145,7 @@ func setNewReplicaSetAnnotations(d *apps.Deployment, rs *apps.ReplicaSet, newRev
 		rs.Annotations[k] = v
 		changed = true
 	}
-	oldRevision, had := rs.Annotations[annotationRevision]
+	oldRevision, had := rs.Annotations[apps.RevisionAnnotation]
 	oldN, err := strconv.ParseInt(oldRevision, 10, 64)
 	if err != nil {
 		if oldRevision != "" {
@@ -154,10 +154,10 @@ func setNewReplicaSetAnnotations(d *apps.Deployment, rs *apps.ReplicaSet, newRev
 		oldN = 0
 	}
 	if oldN < newRevision {
-		rs.Annotations[annotationRevision] = strconv.FormatInt(newRevision, 10)
+		rs.Annotations[apps.RevisionAnnotation] = strconv.FormatInt(newRevision, 10)
 		changed = true
 		if had {
-			rs.Annotations[annotationRevisionHistory] = appendRevisionHistory(rs.Annotations[annotationRevisionHistory], oldRevision)
+			rs.Annotations[apps.RevisionHistoryAnnotation] = appendRevisionHistory(rs.Annotations[apps.RevisionHistoryAnnotation], oldRevision)
 		}
 	}
 	if !exists && setReplicasAnnotations(rs, replicasOf(d.Spec.Replicas), replicasOf(d.Spec.Replicas)+maxSurge(d)) {
@@ -192,28 +192,28 @@ func setReplicasAnnotations(rs *apps.ReplicaSet, desired, maxReplicas int32) boo
 		rs.Annotations = map[string]string{}
 	}
 	d, m := strconv.Itoa(int(desired)), strconv.Itoa(int(maxReplicas))
-	if rs.Annotations[annotationDesiredReplicas] == d && rs.Annotations[annotationMaxReplicas] == m {
+	if rs.Annotations[apps.DesiredReplicasAnnotation] == d && rs.Annotations[apps.MaxReplicasAnnotation] == m {
 		return false
 	}
-	rs.Annotations[annotationDesiredReplicas] = d
-	rs.Annotations[annotationMaxReplicas] = m
+	rs.Annotations[apps.DesiredReplicasAnnotation] = d
+	rs.Annotations[apps.MaxReplicasAnnotation] = m
 	return true
 }
 
 func replicasAnnotationsNeedUpdate(rs *apps.ReplicaSet, desired, maxReplicas int32) bool {
-	return rs.Annotations[annotationDesiredReplicas] != strconv.Itoa(int(desired)) ||
-		rs.Annotations[annotationMaxReplicas] != strconv.Itoa(int(maxReplicas))
+	return rs.Annotations[apps.DesiredReplicasAnnotation] != strconv.Itoa(int(desired)) ||
+		rs.Annotations[apps.MaxReplicasAnnotation] != strconv.Itoa(int(maxReplicas))
 }
 
 // setDeploymentRevision sets d's revision annotation; it reports a change.
 func setDeploymentRevision(d *apps.Deployment, revision string) bool {
-	if d.Annotations[annotationRevision] == revision {
+	if d.Annotations[apps.RevisionAnnotation] == revision {
 		return false
 	}
 	if d.Annotations == nil {
 		d.Annotations = map[string]string{}
 	}
-	d.Annotations[annotationRevision] = revision
+	d.Annotations[apps.RevisionAnnotation] = revision
 	return true
 }
 
@@ -225,7 +225,7 @@ func newReplicaSetFor(d *apps.Deployment) *apps.ReplicaSet {
 	if tmpl.Labels == nil {
 		tmpl.Labels = map[string]string{}
 	}
-	tmpl.Labels[labelPodTemplateHash] = hash
+	tmpl.Labels[apps.PodTemplateHashLabel] = hash
 	sel := meta.DeepCopy(d.Spec.Selector)
 	if sel == nil {
 		sel = &meta.LabelSelector{}
@@ -233,7 +233,7 @@ func newReplicaSetFor(d *apps.Deployment) *apps.ReplicaSet {
 	if sel.MatchLabels == nil {
 		sel.MatchLabels = map[string]string{}
 	}
-	sel.MatchLabels[labelPodTemplateHash] = hash
+	sel.MatchLabels[apps.PodTemplateHashLabel] = hash
 	zero := int32(0)
 	return &apps.ReplicaSet{
 		ObjectMeta: meta.ObjectMeta{
@@ -281,7 +281,7 @@ func (c *Deployment) newReplicaSet(ctx context.Context, d *apps.Deployment, rss,
 			}
 			return out, nil
 		}
-		revChanged := setDeploymentRevision(d, rs.Annotations[annotationRevision])
+		revChanged := setDeploymentRevision(d, rs.Annotations[apps.RevisionAnnotation])
 		statusChanged := false
 		if hasProgressDeadline(d) && deploymentCondition(d.Status, apps.DeploymentProgressing) == nil {
 			setDeploymentCondition(&d.Status, newDeploymentCondition(apps.DeploymentProgressing, core.ConditionTrue,

@@ -37,10 +37,10 @@ func TestEqualIgnoreHash(t *testing.T) {
 	if !equalIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		t.Error("a ReplicaSet's template with the hash label: got unequal to its deployment's, want equal")
 	}
-	if rs.Spec.Template.Labels[labelPodTemplateHash] == "" || rs.Spec.Selector.MatchLabels[labelPodTemplateHash] == "" {
+	if rs.Spec.Template.Labels[apps.PodTemplateHashLabel] == "" || rs.Spec.Selector.MatchLabels[apps.PodTemplateHashLabel] == "" {
 		t.Errorf("ReplicaSet labels %v selector %v: want the pod-template-hash in both", rs.Spec.Template.Labels, rs.Spec.Selector.MatchLabels)
 	}
-	if _, ok := d.Spec.Template.Labels[labelPodTemplateHash]; ok {
+	if _, ok := d.Spec.Template.Labels[apps.PodTemplateHashLabel]; ok {
 		t.Error("building the ReplicaSet changed the deployment's template labels")
 	}
 	if want := "web-" + templateHash(&d.Spec.Template, nil); rs.Name != want {
@@ -65,32 +65,32 @@ func TestSetNewReplicaSetAnnotations(t *testing.T) {
 			name:     "new ReplicaSet gets revision and replica annotations",
 			revision: 1,
 			want: map[string]string{
-				annotationRevision: "1", annotationDesiredReplicas: "4", annotationMaxReplicas: "5", "team": "blue",
+				apps.RevisionAnnotation: "1", apps.DesiredReplicasAnnotation: "4", apps.MaxReplicasAnnotation: "5", "team": "blue",
 			},
 		},
 		{
 			name:        "rollback renumbers and records the old revision",
-			annotations: map[string]string{annotationRevision: "1"},
+			annotations: map[string]string{apps.RevisionAnnotation: "1"},
 			revision:    3, exists: true,
-			want: map[string]string{annotationRevision: "3", annotationRevisionHistory: "1", "team": "blue"},
+			want: map[string]string{apps.RevisionAnnotation: "3", apps.RevisionHistoryAnnotation: "1", "team": "blue"},
 		},
 		{
 			name:        "second rollback appends to the history",
-			annotations: map[string]string{annotationRevision: "3", annotationRevisionHistory: "1"},
+			annotations: map[string]string{apps.RevisionAnnotation: "3", apps.RevisionHistoryAnnotation: "1"},
 			revision:    5, exists: true,
-			want: map[string]string{annotationRevision: "5", annotationRevisionHistory: "1,3", "team": "blue"},
+			want: map[string]string{apps.RevisionAnnotation: "5", apps.RevisionHistoryAnnotation: "1,3", "team": "blue"},
 		},
 		{
 			name:        "current revision stays",
-			annotations: map[string]string{annotationRevision: "5"},
+			annotations: map[string]string{apps.RevisionAnnotation: "5"},
 			revision:    5, exists: true,
-			want: map[string]string{annotationRevision: "5", "team": "blue"},
+			want: map[string]string{apps.RevisionAnnotation: "5", "team": "blue"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := testDeployment(4, "25%", "25%")
-			d.Annotations = map[string]string{"team": "blue", annotationRevision: "9", "kubectl.kubernetes.io/last-applied-configuration": "{}"}
+			d.Annotations = map[string]string{"team": "blue", apps.RevisionAnnotation: "9", "kubectl.kubernetes.io/last-applied-configuration": "{}"}
 			rs := testRS("web-x", 0, 0).rs
 			rs.Annotations = tt.annotations
 			setNewReplicaSetAnnotations(d, rs, tt.revision, tt.exists)

@@ -19,7 +19,7 @@ const (
 	reasonFoundNewRS          = "FoundNewReplicaSet"
 	reasonRSUpdated           = "ReplicaSetUpdated"
 	reasonNewRSAvailable      = "NewReplicaSetAvailable"
-	reasonTimedOut            = "ProgressDeadlineExceeded"
+	reasonTimedOut            = apps.ProgressDeadlineExceededReason
 	reasonPaused              = "DeploymentPaused"
 	reasonResumed             = "DeploymentResumed"
 	reasonFailedRSCreate      = "ReplicaSetCreateError"

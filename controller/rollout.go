@@ -31,18 +31,6 @@ type rsScale struct {
 	to int32
 }
 
-// Annotations the deployment controller keeps on ReplicaSets (and the
-// revision one on the deployment too).
-const (
-	annotationRevision        = "deployment.kubernetes.io/revision"
-	annotationRevisionHistory = "deployment.kubernetes.io/revision-history"
-	annotationDesiredReplicas = "deployment.kubernetes.io/desired-replicas"
-	annotationMaxReplicas     = "deployment.kubernetes.io/max-replicas"
-	// labelPodTemplateHash tells apart the pods of a deployment's
-	// ReplicaSets.
-	labelPodTemplateHash = "pod-template-hash"
-)
-
 func isRollingUpdate(d *apps.Deployment) bool {
 	return d.Spec.Strategy.Type == apps.RollingUpdateDeploymentStrategyType
 }
@@ -283,7 +271,7 @@ func saturated(d *apps.Deployment, rs *apps.ReplicaSet) bool {
 		return false
 	}
 	want := replicasOf(d.Spec.Replicas)
-	desired, ok := int32Annotation(rs, annotationDesiredReplicas)
+	desired, ok := int32Annotation(rs, apps.DesiredReplicasAnnotation)
 	return ok && replicasOf(rs.Spec.Replicas) == want && desired == want && rs.Status.AvailableReplicas == want
 }
 
@@ -380,7 +368,7 @@ func fraction(d *apps.Deployment, rs *apps.ReplicaSet) int32 {
 		return -size
 	}
 	total := want + maxSurge(d)
-	annotated, ok := int32Annotation(rs, annotationMaxReplicas)
+	annotated, ok := int32Annotation(rs, apps.MaxReplicasAnnotation)
 	if !ok {
 		annotated = d.Status.Replicas
 	}
@@ -427,7 +415,7 @@ func bySize(a, b *apps.ReplicaSet) int {
 func scalingEvent(d *apps.Deployment, newRS *apps.ReplicaSet, oldRSs []*apps.ReplicaSet) bool {
 	want := replicasOf(d.Spec.Replicas)
 	for _, rs := range activeReplicaSets(append(slices.Clip(oldRSs), newRS)) {
-		if desired, ok := int32Annotation(rs, annotationDesiredReplicas); ok && desired != want {
+		if desired, ok := int32Annotation(rs, apps.DesiredReplicasAnnotation); ok && desired != want {
 			return true
 		}
 	}

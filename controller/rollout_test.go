@@ -44,8 +44,8 @@ func (b rolloutRS) pods(n int32) rolloutRS {
 // the ReplicaSet was last sized for.
 func (b rolloutRS) sizedFor(desired, maxReplicas int32) rolloutRS {
 	b.rs.Annotations = map[string]string{
-		annotationDesiredReplicas: strconv.Itoa(int(desired)),
-		annotationMaxReplicas:     strconv.Itoa(int(maxReplicas)),
+		apps.DesiredReplicasAnnotation: strconv.Itoa(int(desired)),
+		apps.MaxReplicasAnnotation:     strconv.Itoa(int(maxReplicas)),
 	}
 	return b
 }

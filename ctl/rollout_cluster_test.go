@@ -97,7 +97,7 @@ func createRevision(t *testing.T, cl *client.Client, d *apps.Deployment, revisio
 	t.Helper()
 	rs := &apps.ReplicaSet{}
 	rs.Name, rs.Namespace = d.Name+"-"+hash, d.Namespace
-	rs.Annotations = map[string]string{revisionAnnotation: revision}
+	rs.Annotations = map[string]string{apps.RevisionAnnotation: revision}
 	for k, v := range annotations {
 		rs.Annotations[k] = v
 	}
@@ -105,9 +105,9 @@ func createRevision(t *testing.T, cl *client.Client, d *apps.Deployment, revisio
 		rs.OwnerReferences = []meta.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptrTo(true)}}
 	}
 	rs.Spec.Replicas = ptrTo[int32](0)
-	rs.Spec.Selector = &meta.LabelSelector{MatchLabels: map[string]string{"app": "web", podTemplateHashLabel: hash}}
+	rs.Spec.Selector = &meta.LabelSelector{MatchLabels: map[string]string{"app": "web", apps.PodTemplateHashLabel: hash}}
 	rs.Spec.Template = meta.DeepCopy(d.Spec.Template)
-	rs.Spec.Template.Labels = map[string]string{"app": "web", podTemplateHashLabel: hash}
+	rs.Spec.Template.Labels = map[string]string{"app": "web", apps.PodTemplateHashLabel: hash}
 	rs.Labels = rs.Spec.Template.Labels
 	rs.Spec.Template.Spec.Containers[0].Image = image
 	if _, err := client.For[apps.ReplicaSet](cl).Create(context.Background(), rs.Namespace, rs); err != nil {
@@ -122,7 +122,7 @@ func TestRolloutHistoryAndUndo(t *testing.T) {
 	cl := c.client(t)
 	d := createDeployment(t, cl, webDeployment(2, "web=nginx:3"))
 	createRevision(t, cl, d, "1", "aaa", "nginx:1", nil, true)
-	createRevision(t, cl, d, "2", "bbb", "nginx:2", map[string]string{changeCauseAnnotation: "wharf set image deployment/web web=nginx:2", "team": "blue"}, true)
+	createRevision(t, cl, d, "2", "bbb", "nginx:2", map[string]string{apps.ChangeCauseAnnotation: "wharf set image deployment/web web=nginx:2", "team": "blue"}, true)
 	createRevision(t, cl, d, "3", "ccc", "nginx:3", nil, true)
 	// Matches the selector but is not the deployment's: not its history.
 	createRevision(t, cl, d, "9", "zzz", "nginx:9", nil, false)
@@ -165,10 +165,10 @@ func TestRolloutHistoryAndUndo(t *testing.T) {
 		if img := got.Spec.Template.Spec.Containers[0].Image; img != "nginx:2" {
 			t.Errorf("got image %q, want revision 2's nginx:2", img)
 		}
-		if _, ok := got.Spec.Template.Labels[podTemplateHashLabel]; ok || got.Spec.Template.Labels["app"] != "web" {
-			t.Errorf("got template labels %v, want app=web without %s", got.Spec.Template.Labels, podTemplateHashLabel)
+		if _, ok := got.Spec.Template.Labels[apps.PodTemplateHashLabel]; ok || got.Spec.Template.Labels["app"] != "web" {
+			t.Errorf("got template labels %v, want app=web without %s", got.Spec.Template.Labels, apps.PodTemplateHashLabel)
 		}
-		if got.Annotations["team"] != "blue" || !strings.HasPrefix(got.Annotations[changeCauseAnnotation], "wharf set image") {
+		if got.Annotations["team"] != "blue" || !strings.HasPrefix(got.Annotations[apps.ChangeCauseAnnotation], "wharf set image") {
 			t.Errorf("got annotations %v, want revision 2's team and change-cause", got.Annotations)
 		}
 		if got.Generation != d.Generation+1 {

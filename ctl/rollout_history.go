@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf/wharf/api/apps"
 	"github.com/wharf/wharf/api/table"
 )
 
@@ -137,9 +138,9 @@ func historyText(rss []object, revision int64) (string, error) {
 		tmpl := rs.obj("spec", "template")
 		// The change cause shows among the template's annotations too, as
 		// kubectl shows it.
-		if cause := rs.stringMap("metadata", "annotations")[changeCauseAnnotation]; cause != "" {
+		if cause := rs.stringMap("metadata", "annotations")[apps.ChangeCauseAnnotation]; cause != "" {
 			tmpl = copyObject(tmpl)
-			setField(tmpl, cause, "metadata", "annotations", changeCauseAnnotation)
+			setField(tmpl, cause, "metadata", "annotations", apps.ChangeCauseAnnotation)
 		}
 		templates[v] = tmpl
 	}
@@ -168,7 +169,7 @@ func historyText(rss []object, revision int64) (string, error) {
 	tw := tabwriter.NewWriter(&buf, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "REVISION\tCHANGE-CAUSE\n")
 	for _, r := range revisions {
-		cause := templates[r].stringMap("metadata", "annotations")[changeCauseAnnotation]
+		cause := templates[r].stringMap("metadata", "annotations")[apps.ChangeCauseAnnotation]
 		if cause == "" {
 			cause = table.None
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/wharf/wharf/api/apps"
 )
 
 // replicaSetFixture builds replica sets (as the CLI reads them: JSON
@@ -16,10 +18,10 @@ func revisionRS(name, revision, image string) *replicaSetFixture {
 	setField(o, "ReplicaSet", "kind")
 	setField(o, name, "metadata", "name")
 	if revision != "" {
-		setField(o, revision, "metadata", "annotations", revisionAnnotation)
+		setField(o, revision, "metadata", "annotations", apps.RevisionAnnotation)
 	}
 	setField(o, "web", "spec", "template", "metadata", "labels", "app")
-	setField(o, strings.TrimPrefix(name, "web-"), "spec", "template", "metadata", "labels", podTemplateHashLabel)
+	setField(o, strings.TrimPrefix(name, "web-"), "spec", "template", "metadata", "labels", apps.PodTemplateHashLabel)
 	setField(o, []any{map[string]any{"name": "web", "image": image}}, "spec", "template", "spec", "containers")
 	return &replicaSetFixture{o}
 }
@@ -45,7 +47,7 @@ func (f *replicaSetFixture) build(t *testing.T) object {
 
 func TestHistoryText(t *testing.T) {
 	rss := []object{
-		revisionRS("web-c", "3", "nginx:3").annotate(changeCauseAnnotation, "set image to nginx:3").build(t),
+		revisionRS("web-c", "3", "nginx:3").annotate(apps.ChangeCauseAnnotation, "set image to nginx:3").build(t),
 		revisionRS("web-a", "1", "nginx:1").build(t),
 		revisionRS("web-x", "garbage", "nginx:x").build(t),
 		revisionRS("web-b", "10", "nginx:10").build(t),

@@ -21,11 +21,7 @@ import (
 // What the deployment controller writes and the rollout verbs read; the
 // names are Kubernetes', which kubectl and dashboards also read.
 const (
-	revisionAnnotation             = "deployment.kubernetes.io/revision"
-	changeCauseAnnotation          = "kubernetes.io/change-cause"
-	restartedAtAnnotation          = "kubectl.kubernetes.io/restartedAt"
-	podTemplateHashLabel           = "pod-template-hash"
-	progressDeadlineExceededReason = "ProgressDeadlineExceeded"
+	restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
 )
 
 // errWaitTimeout is what kubectl says when --timeout passes; scripts match it.
@@ -245,7 +241,7 @@ func deploymentStatus(d *apps.Deployment, revision int64) (string, bool, error) 
 	}
 	st := d.Status
 	for _, c := range st.Conditions {
-		if c.Type == apps.DeploymentProgressing && c.Reason == progressDeadlineExceededReason {
+		if c.Type == apps.DeploymentProgressing && c.Reason == apps.ProgressDeadlineExceededReason {
 			return "", false, fmt.Errorf("deployment %q exceeded its progress deadline", d.Name)
 		}
 	}
@@ -283,7 +279,7 @@ func daemonSetStatus(ds *apps.DaemonSet) (string, bool, error) {
 // annotationRevision reads the revision annotation of a deployment or
 // replica set; none is revision 0, as kubectl reads it.
 func annotationRevision(annotations map[string]string) (int64, error) {
-	v, ok := annotations[revisionAnnotation]
+	v, ok := annotations[apps.RevisionAnnotation]
 	if !ok {
 		return 0, nil
 	}

@@ -108,7 +108,7 @@ func TestRolloutStatusFailures(t *testing.T) {
 	cl := c.client(t)
 	createDeployment(t, cl, webDeployment(3, "web=nginx:1"))
 	setDeploymentStatus(t, cl, "web", 1, 3, 1, 1, apps.DeploymentCondition{
-		Type: apps.DeploymentProgressing, Status: core.ConditionFalse, Reason: progressDeadlineExceededReason,
+		Type: apps.DeploymentProgressing, Status: core.ConditionFalse, Reason: apps.ProgressDeadlineExceededReason,
 		Message: `ReplicaSet "web-5d4f" has timed out progressing.`,
 	})
 
@@ -131,7 +131,7 @@ func TestRolloutStatusFailures(t *testing.T) {
 			done <- run(ctx, []string{"--kubeconfig", c.kubeconfig, "rollout", "status", "deployment/api"}, streams{in: strings.NewReader(""), out: out, errOut: errOut})
 		}()
 		waitFor(t, "the first status line", func() bool { return out.String() != "" })
-		setDeploymentStatus(t, cl, "api", 1, 2, 0, 0, apps.DeploymentCondition{Type: apps.DeploymentProgressing, Status: core.ConditionFalse, Reason: progressDeadlineExceededReason})
+		setDeploymentStatus(t, cl, "api", 1, 2, 0, 0, apps.DeploymentCondition{Type: apps.DeploymentProgressing, Status: core.ConditionFalse, Reason: apps.ProgressDeadlineExceededReason})
 		waitFor(t, "the error", func() bool { return errOut.String() != "" })
 		if code := waitExit(t, done); code != 1 {
 			t.Errorf("exit code %d, want 1", code)

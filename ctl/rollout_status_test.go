@@ -41,7 +41,7 @@ func (f *deploymentFixture) revision(r string) *deploymentFixture {
 	if f.d.Annotations == nil {
 		f.d.Annotations = map[string]string{}
 	}
-	f.d.Annotations[revisionAnnotation] = r
+	f.d.Annotations[apps.RevisionAnnotation] = r
 	return f
 }
 
@@ -94,12 +94,12 @@ func TestDeploymentStatus(t *testing.T) {
 		},
 		{
 			name:    "progress deadline exceeded",
-			d:       rolloutDeployment("web", 3).observed(2, 2).counts(3, 1, 1).progressing(core.ConditionFalse, progressDeadlineExceededReason),
+			d:       rolloutDeployment("web", 3).observed(2, 2).counts(3, 1, 1).progressing(core.ConditionFalse, apps.ProgressDeadlineExceededReason),
 			wantErr: "deployment \"web\" exceeded its progress deadline",
 		},
 		{
 			name: "deadline not read before the spec is observed",
-			d:    rolloutDeployment("web", 3).observed(3, 2).progressing(core.ConditionFalse, progressDeadlineExceededReason),
+			d:    rolloutDeployment("web", 3).observed(3, 2).progressing(core.ConditionFalse, apps.ProgressDeadlineExceededReason),
 			want: "Waiting for deployment spec update to be observed...\n",
 		},
 		{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf/wharf/api/apps"
 	"github.com/wharf/wharf/api/client"
 )
 
@@ -141,7 +142,7 @@ func revisionToRollBack(rss []object, toRevision int64, deployment string) (obje
 // set: the last-applied configuration and the controller's bookkeeping.
 var rollbackAnnotations = map[string]bool{
 	lastAppliedAnnotation:                       true,
-	revisionAnnotation:                          true,
+	apps.RevisionAnnotation:                     true,
 	"deployment.kubernetes.io/revision-history": true,
 	"deployment.kubernetes.io/desired-replicas": true,
 	"deployment.kubernetes.io/max-replicas":     true,

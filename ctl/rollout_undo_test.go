@@ -6,13 +6,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wharf/wharf/api/apps"
 	"github.com/wharf/wharf/api/patch"
 )
 
 func TestRollbackPatch(t *testing.T) {
 	d := revisionRS("web", "4", "nginx:4").build(t)
 	setField(d, "Deployment", "kind")
-	delete(d.obj("spec", "template", "metadata", "labels"), podTemplateHashLabel)
+	delete(d.obj("spec", "template", "metadata", "labels"), apps.PodTemplateHashLabel)
 	for k, v := range map[string]string{
 		lastAppliedAnnotation: `{"kind":"Deployment"}`,
 		"team":                "a",
@@ -22,7 +23,7 @@ func TestRollbackPatch(t *testing.T) {
 	}
 	rs := revisionRS("web-b", "2", "nginx:2").
 		annotate("team", "b").
-		annotate(changeCauseAnnotation, "set image to nginx:2").
+		annotate(apps.ChangeCauseAnnotation, "set image to nginx:2").
 		annotate("deployment.kubernetes.io/max-replicas", "4").
 		build(t)
 
@@ -41,12 +42,12 @@ func TestRollbackPatch(t *testing.T) {
 		}},
 		map[string]any{"op": "add", "path": "/metadata/annotations", "value": map[string]any{
 			// The deployment's own bookkeeping stays...
-			revisionAnnotation:                          "4",
+			apps.RevisionAnnotation:                     "4",
 			lastAppliedAnnotation:                       `{"kind":"Deployment"}`,
 			"deployment.kubernetes.io/desired-replicas": "3",
 			// ...the rest comes from the replica set.
-			"team":                "b",
-			changeCauseAnnotation: "set image to nginx:2",
+			"team":                     "b",
+			apps.ChangeCauseAnnotation: "set image to nginx:2",
 		}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
