@@ -3,9 +3,6 @@ package ctl
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +11,7 @@ import (
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/meta"
-	"github.com/wharf/wharf/apiserver"
+	"github.com/wharf/wharf/apiserver/apiservertest"
 )
 
 // startAPIServer starts a real API server without any controller: these
@@ -22,37 +19,7 @@ import (
 // hand, and a real one would fight them.
 func startAPIServer(t *testing.T) *testCluster {
 	t.Helper()
-	// A short path: the embedded etcd puts unix sockets in it.
-	dir, err := os.MkdirTemp("", "wharf-ro-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := apiserver.NewConfig()
-	cfg.DataDir = dir
-	cfg.Port = 0
-	cfg.CompactionInterval = 0
-	srv := apiserver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		cancel()
-		<-done
-		t.Fatal("server not ready after 60s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server stopped with %v", err)
-		}
-	})
-	return &testCluster{kubeconfig: srv.KubeconfigPath()}
+	return &testCluster{kubeconfig: apiservertest.Start(t).Kubeconfig}
 }
 
 // webDeployment is a deployment "web" in default with the given containers

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf/wharf/api/builtin"
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
-	"github.com/wharf/wharf/apiserver"
+	"github.com/wharf/wharf/apiserver/apiservertest"
 )
 
 // startServer runs a real API server on an embedded etcd for the test and
@@ -22,42 +21,7 @@ func startServer(t *testing.T) *client.Client {
 	if testing.Short() {
 		t.Skip("starts an API server")
 	}
-	// A short path: the embedded etcd puts unix sockets in it.
-	dir, err := os.MkdirTemp("", "wharf-agent-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := apiserver.NewConfig()
-	cfg.DataDir, cfg.Port, cfg.CompactionInterval = dir, 0, 0
-	srv := apiserver.New(cfg, testLog())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server not ready after 60s")
-	}
-	ccfg, _, err := client.ConfigFromKubeconfig(srv.KubeconfigPath(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ccfg.Timeout = 30 * time.Second
-	c, err := client.New(ccfg, builtin.Scheme())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return apiservertest.Start(t).Client
 }
 
 func testLog() *slog.Logger {

@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf/wharf/api/builtin"
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/events"
-	"github.com/wharf/wharf/apiserver"
+	"github.com/wharf/wharf/apiserver/apiservertest"
 	"github.com/wharf/wharf/controller"
 )
 
@@ -37,39 +36,7 @@ func testLogger() *slog.Logger {
 
 func startCluster(t testing.TB) *cluster {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "wharf-sched-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := apiserver.NewConfig()
-	cfg.DataDir, cfg.Port, cfg.CompactionInterval = dir, 0, 0
-	srv := apiserver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("API server: %v", err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("API server did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("API server not ready after 30s")
-	}
-	ccfg, _, err := client.ConfigFromKubeconfig(srv.KubeconfigPath(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(ccfg, builtin.Scheme())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := apiservertest.Start(t).Client
 	return &cluster{t: t, client: c, pods: client.For[core.Pod](c), nodes: client.For[core.Node](c), events: client.For[core.Event](c)}
 }
 
