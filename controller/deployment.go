@@ -78,30 +78,13 @@ func (c *Deployment) Run(ctx context.Context, workers int) error {
 
 // ownerOf returns the cached Deployment that ref (in ns) points to.
 func (c *Deployment) ownerOf(ns string, ref *meta.OwnerReference) *apps.Deployment {
-	if ref == nil || ref.Kind != "Deployment" {
-		return nil
-	}
-	d, ok := c.dInf.Get(ns, ref.Name)
-	if !ok || d.UID != ref.UID {
-		return nil
-	}
-	return d
+	return cachedOwner(c.dInf, "Deployment", ns, ref)
 }
 
 // selecting returns the Deployments whose selector matches rs: those that
 // might adopt it.
 func (c *Deployment) selecting(rs *apps.ReplicaSet) []*apps.Deployment {
-	var out []*apps.Deployment
-	for _, d := range c.dInf.ByIndex(indexNamespace, rs.Namespace) {
-		sel, err := labels.FromLabelSelector(d.Spec.Selector)
-		if err != nil || sel.Empty() {
-			continue
-		}
-		if sel.Matches(rs.Labels) {
-			out = append(out, d)
-		}
-	}
-	return out
+	return selectingOwners(c.dInf, rs.Namespace, rs.Labels, func(d *apps.Deployment) *meta.LabelSelector { return d.Spec.Selector })
 }
 
 func (c *Deployment) addReplicaSet(rs *apps.ReplicaSet) {

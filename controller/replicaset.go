@@ -98,30 +98,13 @@ func splitKey(key string) (ns, name string) {
 // controllerOf returns the ReplicaSet that ref (a pod's controller
 // reference in namespace ns) points to, if it is in the cache.
 func (r *ReplicaSet) controllerOf(ns string, ref *meta.OwnerReference) *apps.ReplicaSet {
-	if ref == nil || ref.Kind != "ReplicaSet" {
-		return nil
-	}
-	rs, ok := r.rsInf.Get(ns, ref.Name)
-	if !ok || rs.UID != ref.UID {
-		return nil
-	}
-	return rs
+	return cachedOwner(r.rsInf, "ReplicaSet", ns, ref)
 }
 
 // selecting returns the cached ReplicaSets of pod's namespace whose
 // selector matches it: those that might adopt it.
 func (r *ReplicaSet) selecting(pod *core.Pod) []*apps.ReplicaSet {
-	var out []*apps.ReplicaSet
-	for _, rs := range r.rsInf.ByIndex(indexNamespace, pod.Namespace) {
-		sel, err := labels.FromLabelSelector(rs.Spec.Selector)
-		if err != nil || sel.Empty() {
-			continue
-		}
-		if sel.Matches(pod.Labels) {
-			out = append(out, rs)
-		}
-	}
-	return out
+	return selectingOwners(r.rsInf, pod.Namespace, pod.Labels, func(rs *apps.ReplicaSet) *meta.LabelSelector { return rs.Spec.Selector })
 }
 
 func (r *ReplicaSet) addPod(pod *core.Pod) {
