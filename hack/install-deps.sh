@@ -8,6 +8,9 @@ command -v go >/dev/null 2>&1 || { echo "install-deps: Go 1.26 is required (http
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# Pod networking (nodeagent/podnet and its tests): Debian's CNI plugins.
+[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
