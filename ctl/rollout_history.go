@@ -48,17 +48,7 @@ change cause recorded in its kubernetes.io/change-cause annotation.
 }
 
 func (o *rolloutHistoryOptions) run(ctx context.Context, sess *session, s streams, args []string) error {
-	refs, err := o.refs.resolve(ctx, sess, s, "wharf rollout history", args, "required resource not specified")
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, ref := range refs {
-		if err := o.one(ctx, sess, s.out, ref); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return o.refs.each(ctx, sess, s, "wharf rollout history", args, func(ref objectRef) error { return o.one(ctx, sess, s.out, ref) })
 }
 
 func (o *rolloutHistoryOptions) one(ctx context.Context, sess *session, out io.Writer, ref objectRef) error {

@@ -43,6 +43,22 @@ func (o *refOptions) addFlags(fs *pflag.FlagSet, verb string, withAll bool) {
 // missing is the error for naming nothing at all, which each verb words
 // the way kubectl does. Objects named but absent are not checked here: the
 // verb's own read reports them.
+// each resolves the objects named by args or -f and calls fn for every one,
+// going on past failures and returning them all.
+func (o *refOptions) each(ctx context.Context, sess *session, s streams, cmdPath string, args []string, fn func(objectRef) error) error {
+	refs, err := o.resolve(ctx, sess, s, cmdPath, args, "required resource not specified")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ref := range refs {
+		if err := fn(ref); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (o *refOptions) resolve(ctx context.Context, sess *session, s streams, cmdPath string, args []string, missing string) ([]objectRef, error) {
 	switch {
 	case len(o.files.filenames) > 0 && len(args) > 0:

@@ -45,17 +45,7 @@ latest one. A paused deployment cannot be rolled back.`,
 }
 
 func (o *rolloutUndoOptions) run(ctx context.Context, sess *session, s streams, args []string) error {
-	refs, err := o.refs.resolve(ctx, sess, s, "wharf rollout undo", args, "required resource not specified")
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, ref := range refs {
-		if err := o.one(ctx, sess, s.out, ref); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return o.refs.each(ctx, sess, s, "wharf rollout undo", args, func(ref objectRef) error { return o.one(ctx, sess, s.out, ref) })
 }
 
 func (o *rolloutUndoOptions) one(ctx context.Context, sess *session, out io.Writer, ref objectRef) error {
