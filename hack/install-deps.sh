@@ -9,7 +9,10 @@ command -v git >/dev/null 2>&1 || need+=(git)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
-# Pod networking (nodeagent/podnet and its tests): Debian's CNI plugins.
+# Containers (nodeagent/containerd and its tests, which run a private
+# containerd daemon) and pod networking (nodeagent/podnet): Debian's packages.
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,15 @@
+// Package containerd is the node agent's runtime on a containerd daemon
+// (driven through the containerd v2 Go client, which speaks to Debian's
+// containerd 1.6 as long as the Transfer and Sandbox services are not used).
+//
+// Every Wharf container is a containerd container in one namespace
+// ("wharf"), labelled with its pod's namespace, name and UID, its name in
+// the pod spec and its sandbox, so that a restarted agent finds and adopts
+// what runs. A sandbox has no pause container: it is a small record under
+// StateDir plus, when a podnet.Network is configured, the pod's network
+// namespace, which every container of the pod joins.
+//
+// Containers write stdout and stderr through the shim into a log file under
+// StateDir, never into pipes held by the agent: a container must not block
+// when the agent is down.
+package containerd

@@ -1,0 +1,194 @@
+package containerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/containerd/containerd/v2/client"
+)
+
+const testNamespace = "wharf-test"
+
+// testEnv is the private containerd daemon the package's tests share.
+type testEnv struct {
+	dir     string
+	address string
+	image   string
+}
+
+// env is set by TestMain before any test runs and never changed after.
+var env *testEnv
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if _, err := exec.LookPath("containerd"); err != nil || os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "skipping: the containerd runtime tests need root and containerd")
+		return 0
+	}
+	dir, err := os.MkdirTemp("", "wcd")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	e, stop, err := startContainerd(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
+	env = e
+	return m.Run()
+}
+
+// startContainerd runs a daemon of our own on a socket in dir, builds the
+// test image and imports it; stop removes what the tests left and kills
+// the daemon.
+func startContainerd(dir string) (*testEnv, func(), error) {
+	e := &testEnv{dir: dir, address: filepath.Join(dir, "c.sock"), image: "wharf.local/wharf-test:1"}
+	conf := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, `version = 2
+root = %q
+state = %q
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = %q
+`, filepath.Join(dir, "root"), filepath.Join(dir, "state"), e.address), 0o644); err != nil {
+		return nil, nil, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "containerd.log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command("containerd", "--config", conf)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, nil, err
+	}
+	stop := func() {
+		cleanupNamespace(e.address)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		// runc leaves the namespace's cgroup directories behind.
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", testNamespace))
+		for _, d := range dirs {
+			_ = os.Remove(d)
+		}
+	}
+	if err := waitSocket(e.address, 10*time.Second); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if err := importTestImage(e, dir); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return e, stop, nil
+}
+
+func waitSocket(path string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("containerd socket %s did not appear within %s", path, timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file, not synchronising goroutines
+	}
+}
+
+func importTestImage(e *testEnv, dir string) error {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "img")
+	cmd := exec.Command(filepath.Join(root, "hack", "build-test-image.sh"), out)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build test image: %w\n%s", err, b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.New(e.address, client.WithDefaultNamespace(testNamespace))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := os.Open(filepath.Join(out, "wharf-test-1.tar"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	imgs, err := c.Import(ctx, f)
+	if err != nil {
+		return fmt.Errorf("import test image: %w", err)
+	}
+	for _, i := range imgs {
+		if i.Name == e.image {
+			return client.NewImage(c, i).Unpack(ctx, snapshotter)
+		}
+	}
+	return fmt.Errorf("import test image: %s not among %v", e.image, imgs)
+}
+
+// cleanupNamespace kills and deletes whatever containers a failed test
+// left, so that no shim outlives the daemon and no overlay stays mounted.
+func cleanupNamespace(address string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.New(address, client.WithDefaultNamespace(testNamespace))
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	cs, _ := c.Containers(ctx)
+	for _, ctr := range cs {
+		if t, err := ctr.Task(ctx, nil); err == nil {
+			_, _ = t.Delete(ctx, client.WithProcessKill)
+		}
+		_ = ctr.Delete(ctx, client.WithSnapshotCleanup)
+	}
+}
+
+// newTestRuntime returns a Runtime on the private daemon with a state
+// directory of the test's own.
+func newTestRuntime(t *testing.T) *Runtime {
+	t.Helper()
+	if env == nil {
+		t.Skip("no containerd")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := New(ctx, Config{Address: env.address, Namespace: testNamespace, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return r
+}

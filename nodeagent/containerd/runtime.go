@@ -1,0 +1,123 @@
+package containerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/containerd/containerd/v2/client"
+
+	"github.com/wharf/wharf/nodeagent"
+	"github.com/wharf/wharf/nodeagent/podnet"
+)
+
+// RuntimeName is the scheme of containerIDs ("containerd://<id>").
+const RuntimeName = "containerd"
+
+const (
+	snapshotter = "overlayfs"
+	runcRuntime = "io.containerd.runc.v2"
+)
+
+// Config says which containerd to drive and where to keep state.
+type Config struct {
+	// Address is containerd's socket, e.g. /run/containerd/containerd.sock.
+	Address string
+	// Namespace is the containerd namespace of every Wharf object: "wharf".
+	Namespace string
+	// StateDir holds sandbox records and container logs.
+	StateDir string
+	// Network gives each sandbox its network namespace and address. When
+	// nil, each container gets a private network namespace of its own
+	// with only a loopback device, and sandboxes have no IP.
+	Network *podnet.Network
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Address == "" {
+		errs = append(errs, errors.New("Address: required"))
+	}
+	if c.Namespace == "" {
+		errs = append(errs, errors.New("Namespace: required"))
+	}
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("StateDir: required"))
+	} else if !filepath.IsAbs(c.StateDir) {
+		errs = append(errs, fmt.Errorf("StateDir %q: must be an absolute path", c.StateDir))
+	}
+	return errors.Join(errs...)
+}
+
+// Runtime is nodeagent.Runtime on containerd. It is safe for concurrent
+// use.
+type Runtime struct {
+	cfg    Config
+	client *client.Client
+
+	// mu serialises changes to sandbox records.
+	mu sync.Mutex
+	// subsMu guards subs, the Events subscribers that receive the
+	// runtime's own events (sandbox stopped).
+	subsMu sync.Mutex
+	subs   map[*eventQueue]struct{}
+}
+
+var _ nodeagent.Runtime = (*Runtime)(nil)
+
+// New connects to containerd and asks its version at once: the client
+// connects lazily and would otherwise report a missing daemon only at the
+// first pod.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("containerd runtime: %w", err)
+	}
+	for _, d := range []string{sandboxDir(cfg.StateDir), logDir(cfg.StateDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("containerd runtime: %w", err)
+		}
+	}
+	c, err := client.New(cfg.Address, client.WithDefaultNamespace(cfg.Namespace))
+	if err != nil {
+		return nil, fmt.Errorf("containerd at %s: %w", cfg.Address, err)
+	}
+	r := &Runtime{cfg: cfg, client: c, subs: map[*eventQueue]struct{}{}}
+	if _, err := r.Version(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("containerd at %s does not answer (is it running?): %w", cfg.Address, err)
+	}
+	return r, nil
+}
+
+// Close closes the connection to containerd; containers keep running.
+func (r *Runtime) Close() error { return r.client.Close() }
+
+// Client is the underlying containerd client, for tests and tools that
+// import images.
+func (r *Runtime) Client() *client.Client { return r.client }
+
+// Version implements nodeagent.Runtime.
+func (r *Runtime) Version(ctx context.Context) (nodeagent.RuntimeVersion, error) {
+	v, err := r.client.Version(ctx)
+	if err != nil {
+		return nodeagent.RuntimeVersion{}, err
+	}
+	return nodeagent.RuntimeVersion{Name: RuntimeName, Version: v.Version}, nil
+}
+
+// UpdatePodCIDR implements nodeagent.Runtime. Addresses come from the
+// podnet.Network, whose range is fixed when it is built.
+func (r *Runtime) UpdatePodCIDR(context.Context, string) error {
+	return nil
+}
+
+func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandboxes") }
+func logDir(stateDir string) string     { return filepath.Join(stateDir, "logs") }
+
+// LogPath is the file a container's stdout and stderr go to.
+func (r *Runtime) LogPath(containerID string) string {
+	return filepath.Join(logDir(r.cfg.StateDir), containerID+".log")
+}

@@ -1,0 +1,190 @@
+package containerd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/errdefs"
+	"github.com/wharf/wharf/nodeagent"
+)
+
+// sandboxRecord is a sandbox as kept under StateDir: the runtime outlives
+// the agent, so a restarted agent reads these to adopt its pods.
+type sandboxRecord struct {
+	nodeagent.Sandbox
+	// NetNSPath is the namespace the containers join; "" when the runtime
+	// has no network.
+	NetNSPath string `json:",omitempty"`
+}
+
+func (r *Runtime) sandboxPath(id string) string {
+	return filepath.Join(sandboxDir(r.cfg.StateDir), id+".json")
+}
+
+func (r *Runtime) readSandbox(id string) (*sandboxRecord, error) {
+	if !validID(id) {
+		return nil, errdefs.NotFound(errdefs.Resource{Resource: "sandboxes"}, id)
+	}
+	b, err := os.ReadFile(r.sandboxPath(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errdefs.NotFound(errdefs.Resource{Resource: "sandboxes"}, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec sandboxRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("sandbox %s: %w", id, err)
+	}
+	return &rec, nil
+}
+
+// writeSandbox replaces the record atomically, so that a crash never
+// leaves half a record.
+func (r *Runtime) writeSandbox(rec *sandboxRecord) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	tmp := r.sandboxPath(rec.ID) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, r.sandboxPath(rec.ID))
+}
+
+// RunPodSandbox implements nodeagent.Runtime.
+func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint32) (*nodeagent.Sandbox, error) {
+	if pod.Spec.HostNetwork {
+		return nil, fmt.Errorf("sandbox of pod %s/%s: hostNetwork is not supported by the containerd runtime", pod.Namespace, pod.Name)
+	}
+	rec := &sandboxRecord{Sandbox: nodeagent.Sandbox{
+		ID:           newID(),
+		PodUID:       pod.UID,
+		PodNamespace: pod.Namespace,
+		PodName:      pod.Name,
+		Attempt:      attempt,
+		Ready:        true,
+		CreatedAt:    time.Now(),
+	}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := r.cfg.Network; n != nil {
+		ns, err := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
+		rec.NetNSPath, rec.IP = ns.NetNSPath, ns.IP.String()
+	}
+	if err := r.writeSandbox(rec); err != nil {
+		if n := r.cfg.Network; n != nil {
+			err = errors.Join(err, n.Teardown(context.WithoutCancel(ctx), pod.UID))
+		}
+		return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	out := rec.Sandbox
+	return &out, nil
+}
+
+// StopPodSandbox implements nodeagent.Runtime. Containers still running
+// are killed at once: the agent stops them gracefully before.
+func (r *Runtime) StopPodSandbox(ctx context.Context, id string) error {
+	rec, err := r.readSandbox(id)
+	if err != nil {
+		return err
+	}
+	return r.stopSandbox(ctx, rec)
+}
+
+func (r *Runtime) stopSandbox(ctx context.Context, rec *sandboxRecord) error {
+	cs, err := r.ListContainers(ctx, rec.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.State == nodeagent.ContainerRunning || c.State == nodeagent.ContainerCreated {
+			if err := r.StopContainer(ctx, c.ID, 0); err != nil {
+				return fmt.Errorf("stop sandbox %s: %w", rec.ID, err)
+			}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !rec.Ready {
+		return nil
+	}
+	if n := r.cfg.Network; n != nil && rec.NetNSPath != "" {
+		if err := n.Teardown(ctx, rec.PodUID); err != nil {
+			return fmt.Errorf("stop sandbox %s: %w", rec.ID, err)
+		}
+	}
+	rec.Ready, rec.IP, rec.NetNSPath = false, "", ""
+	if err := r.writeSandbox(rec); err != nil {
+		return fmt.Errorf("stop sandbox %s: %w", rec.ID, err)
+	}
+	r.publish(nodeagent.Event{Type: nodeagent.EventSandboxStopped, PodUID: rec.PodUID, SandboxID: rec.ID})
+	return nil
+}
+
+// RemovePodSandbox implements nodeagent.Runtime.
+func (r *Runtime) RemovePodSandbox(ctx context.Context, id string) error {
+	rec, err := r.readSandbox(id)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.stopSandbox(ctx, rec); err != nil {
+		return err
+	}
+	cs, err := r.ListContainers(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := r.RemoveContainer(ctx, c.ID); err != nil {
+			return fmt.Errorf("remove sandbox %s: %w", id, err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := os.Remove(r.sandboxPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove sandbox %s: %w", id, err)
+	}
+	return nil
+}
+
+// ListSandboxes implements nodeagent.Runtime.
+func (r *Runtime) ListSandboxes(_ context.Context, podUID string) ([]nodeagent.Sandbox, error) {
+	entries, err := os.ReadDir(sandboxDir(r.cfg.StateDir))
+	if err != nil {
+		return nil, fmt.Errorf("list sandboxes: %w", err)
+	}
+	var out []nodeagent.Sandbox
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		rec, err := r.readSandbox(id)
+		if errors.Is(err, errdefs.ErrNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if podUID == "" || rec.PodUID == podUID {
+			out = append(out, rec.Sandbox)
+		}
+	}
+	return out, nil
+}
