@@ -2,6 +2,8 @@ package ctl
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ func TestAgentRefusesWhatItCannotRun(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"agent", "--kubeconfig", "/nonexistent"}, "issue 4"},
+		{[]string{"agent", "--kubeconfig", "/nonexistent"}, "/nonexistent"},
 		{[]string{"agent", "--simulate", "2", "--node-cpu", "0"}, "--node-cpu"},
 		{[]string{"agent", "--simulate", "-1"}, "--simulate"},
 	}
@@ -38,6 +40,38 @@ func TestAgentRefusesWhatItCannotRun(t *testing.T) {
 				t.Errorf("got %v, want an error mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestAgentNeedsContainerd: a real node whose containerd does not answer
+// fails at once, naming the socket and how to start containerd.
+func TestAgentNeedsContainerd(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "none.sock")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := agentRoot("agent", "--kubeconfig", kubeconfig, "--containerd-address", sock,
+		"--state-dir", filepath.Join(dir, "state"), "--root-dir", filepath.Join(dir, "root")).ExecuteContext(ctx)
+	for _, want := range []string{sock, "systemctl start containerd"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want an error mentioning %q", err, want)
+		}
 	}
 }
 

@@ -54,6 +54,10 @@ type Agent struct {
 
 	nodeUID atomic.Pointer[string]
 
+	// setup resolves containers' environments and volumes for a real
+	// runtime; nil on simulated nodes.
+	setup *containerSetup
+
 	// statusWrites counts pod status writes, for tests.
 	statusWrites atomic.Int64
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,6 +57,17 @@ type Config struct {
 	// a simulated node before they exit.
 	RunDuration time.Duration
 
+	// The real node's runtime: containerd at ContainerdAddress, every
+	// Wharf object in ContainerdNamespace. StateDir holds what dies with a
+	// reboot (sandbox records, container logs, network namespaces, CNI
+	// state); RootDir what must survive the agent (pod volumes). CNIBridge
+	// is the host bridge the pods' veths join. Simulated nodes use none.
+	ContainerdAddress   string
+	ContainerdNamespace string
+	StateDir            string
+	RootDir             string
+	CNIBridge           string
+
 	// AgentVersion is reported as the node's kubeletVersion. Not a flag:
 	// the binary sets it.
 	AgentVersion string
@@ -72,6 +84,16 @@ const (
 	DefaultRunDuration          = 5 * time.Second
 	DefaultNodeNamePrefix       = "sim-"
 	DefaultPods                 = 110
+
+	DefaultContainerdAddress   = "/run/containerd/containerd.sock"
+	DefaultContainerdNamespace = "wharf"
+	DefaultStateDir            = "/run/wharf"
+	DefaultRootDir             = "/var/lib/wharf"
+	DefaultCNIBridge           = "wharf0"
+	// DefaultPodCIDR is a real node's pod range when neither its Node's
+	// spec.podCIDR nor --pod-cidr gives one: the range of containerd's
+	// and podman's sample CNI configurations.
+	DefaultPodCIDR = "10.88.0.0/24"
 )
 
 // NewConfig returns the defaults.
@@ -90,6 +112,11 @@ func NewConfig() Config {
 		BackoffMax:           DefaultBackoffMax,
 		NodeNamePrefix:       DefaultNodeNamePrefix,
 		RunDuration:          DefaultRunDuration,
+		ContainerdAddress:    DefaultContainerdAddress,
+		ContainerdNamespace:  DefaultContainerdNamespace,
+		StateDir:             DefaultStateDir,
+		RootDir:              DefaultRootDir,
+		CNIBridge:            DefaultCNIBridge,
 	}
 }
 
@@ -98,7 +125,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "name of the Node to register (default: the host name)")
 	fs.StringToStringVar(&c.NodeLabels, "node-labels", c.NodeLabels, "labels to add to the Node, as key=value,key=value")
 	fs.StringVar(&c.NodeIP, "node-ip", c.NodeIP, "the node's InternalIP (simulated nodes get one in 10.0.0.0/10)")
-	fs.StringVar(&c.PodCIDR, "pod-cidr", c.PodCIDR, "the range pod IPs come from, unless the Node has one (simulated nodes get a /24 each in 10.128.0.0/9)")
+	fs.StringVar(&c.PodCIDR, "pod-cidr", c.PodCIDR, "the range pod IPs come from, unless the Node has a spec.podCIDR (default for a real node "+DefaultPodCIDR+"; simulated nodes get a /24 each in 10.128.0.0/9)")
 	fs.Var(quantityValue{&c.CPU}, "node-cpu", "the node's CPU capacity, in cores (500m is half a core)")
 	fs.Var(quantityValue{&c.Memory}, "node-memory", "the node's memory capacity, in bytes (16Gi)")
 	fs.IntVar(&c.Pods, "node-pods", c.Pods, "how many pods the node can hold")
@@ -109,6 +136,11 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.BackoffBase, "restart-backoff-base", c.BackoffBase, "first delay before restarting a crashed container; doubles on every crash")
 	fs.DurationVar(&c.BackoffMax, "restart-backoff-max", c.BackoffMax, "longest delay before restarting a crashed container")
 	fs.IntVar(&c.Simulate, "simulate", c.Simulate, "run this many simulated nodes in this process instead of one real node")
+	fs.StringVar(&c.ContainerdAddress, "containerd-address", c.ContainerdAddress, "containerd's socket (real node)")
+	fs.StringVar(&c.ContainerdNamespace, "containerd-namespace", c.ContainerdNamespace, "containerd namespace of every Wharf container (real node)")
+	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "directory, preferably on tmpfs, for sandbox records, container logs and pod network state (real node)")
+	fs.StringVar(&c.RootDir, "root-dir", c.RootDir, "directory for pod volumes (real node)")
+	fs.StringVar(&c.CNIBridge, "cni-bridge", c.CNIBridge, "host bridge the pods' network interfaces join (real node)")
 	fs.StringVar(&c.NodeNamePrefix, "node-name-prefix", c.NodeNamePrefix, "simulated nodes are named this prefix and a four-digit index (sim-0001)")
 	fs.DurationVar(&c.RunDuration, "run-duration", c.RunDuration, "how long containers of run-to-completion pods run on simulated nodes")
 }
@@ -129,6 +161,9 @@ func (c *Config) Validate() error {
 		}
 	} else if msgs := validate.DNS1123Subdomain(c.NodeNamePrefix + "0001"); len(msgs) > 0 {
 		bad("--node-name-prefix %q: %s", c.NodeNamePrefix, strings.Join(msgs, "; "))
+	}
+	if c.Simulate == 0 {
+		c.validateRealNode(bad)
 	}
 	if errList := validate.Labels(c.NodeLabels, validate.NewPath("labels")); len(errList) > 0 {
 		bad("--node-labels: %v", errList[0])
@@ -174,6 +209,24 @@ func (c *Config) Validate() error {
 		bad("--restart-backoff-max (%s) must not be shorter than --restart-backoff-base (%s)", c.BackoffMax, c.BackoffBase)
 	}
 	return errors.Join(errs...)
+}
+
+// validateRealNode checks the flags only a real node uses.
+func (c *Config) validateRealNode(bad func(string, ...any)) {
+	if c.ContainerdAddress == "" {
+		bad("--containerd-address is required")
+	}
+	if msgs := validate.DNS1123Label(c.ContainerdNamespace); len(msgs) > 0 {
+		bad("--containerd-namespace %q: %s", c.ContainerdNamespace, strings.Join(msgs, "; "))
+	}
+	for _, d := range []struct{ flag, path string }{{"--state-dir", c.StateDir}, {"--root-dir", c.RootDir}} {
+		if !filepath.IsAbs(d.path) {
+			bad("%s %q must be an absolute path", d.flag, d.path)
+		}
+	}
+	if c.CNIBridge == "" || len(c.CNIBridge) > 15 || strings.ContainsAny(c.CNIBridge, "/ :\t\n") {
+		bad("--cni-bridge %q must be an interface name of 1 to 15 characters", c.CNIBridge)
+	}
 }
 
 // quantityValue lets a flag hold a resource quantity ("500m", "16Gi").

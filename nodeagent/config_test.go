@@ -29,6 +29,12 @@ func TestConfigValidate(t *testing.T) {
 		{name: "zero backoff", change: func(c *Config) { c.BackoffBase = 0 }, want: "--restart-backoff-base"},
 		{name: "max below base", change: func(c *Config) { c.BackoffMax = time.Second }, want: "--restart-backoff-max"},
 		{name: "zero run duration", change: func(c *Config) { c.RunDuration = 0 }, want: "--run-duration"},
+		{name: "no containerd address", change: func(c *Config) { c.ContainerdAddress = "" }, want: "--containerd-address"},
+		{name: "bad containerd namespace", change: func(c *Config) { c.ContainerdNamespace = "Wharf_" }, want: "--containerd-namespace"},
+		{name: "relative state dir", change: func(c *Config) { c.StateDir = "run/wharf" }, want: "--state-dir"},
+		{name: "relative root dir", change: func(c *Config) { c.RootDir = "" }, want: "--root-dir"},
+		{name: "long bridge name", change: func(c *Config) { c.CNIBridge = "a-very-long-bridge" }, want: "--cni-bridge"},
+		{name: "simulated ignores runtime flags", change: func(c *Config) { c.Simulate, c.StateDir, c.CNIBridge = 3, "", "" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,9 +15,10 @@ import (
 	"github.com/wharf/wharf/api/core"
 )
 
-// ErrNoRuntime is Run's answer for a real node: the containerd runtime
-// is not there yet.
-var ErrNoRuntime = errors.New("a real node needs the containerd runtime, which arrives in a later issue (issue 4); run simulated nodes with --simulate N")
+// ErrNoRuntime is Run's answer for a real node: package nodeagent cannot
+// build the containerd runtime (that package imports this one), so a real
+// node runs through containerd.RunNode, which builds it and calls RunNode.
+var ErrNoRuntime = errors.New("a real node runs through containerd.RunNode (package nodeagent/containerd); Run runs simulated nodes only (--simulate N)")
 
 // Simulated nodes' made-up addresses: node i (from 1) has InternalIP
 // 10.0.X.Y in 10.0.0.0/10 and pod CIDR the i-th /24 of 10.128.0.0/9.
@@ -33,9 +34,8 @@ const maxSimulatedNodes = 1 << 15
 // registerConcurrency bounds how many simulated nodes register at once.
 const registerConcurrency = 64
 
-// Run runs the node agent cfg describes: cfg.Simulate simulated nodes, or
-// one real node, which needs the containerd runtime (ErrNoRuntime until
-// then). It returns nil when ctx ends.
+// Run runs the cfg.Simulate simulated nodes cfg describes; a real node
+// (Simulate 0) is ErrNoRuntime. It returns nil when ctx ends.
 func Run(ctx context.Context, c *client.Client, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -44,6 +44,26 @@ func Run(ctx context.Context, c *client.Client, cfg Config, log *slog.Logger) er
 		return ErrNoRuntime
 	}
 	return RunSimulated(ctx, c, cfg, log)
+}
+
+// RunNode runs one real node over rt until ctx ends. Unlike simulated
+// nodes, its containers get their environments resolved (config maps and
+// secrets read from the API) and their volumes laid out under
+// cfg.RootDir/pods, torn down when the pod is removed. Its pod range is the
+// Node's spec.podCIDR, else cfg.PodCIDR, else DefaultPodCIDR.
+func RunNode(ctx context.Context, c *client.Client, cfg Config, rt Runtime, log *slog.Logger) error {
+	if cfg.Simulate != 0 {
+		return errors.New("RunNode runs one real node: --simulate must be 0")
+	}
+	if cfg.PodCIDR == "" {
+		cfg.PodCIDR = DefaultPodCIDR
+	}
+	a, err := New(cfg, c, rt, log)
+	if err != nil {
+		return err
+	}
+	a.setup = newContainerSetup(cfg, c)
+	return a.Run(ctx)
 }
 
 // RunSimulated runs cfg.Simulate simulated nodes, named cfg.NodeNamePrefix

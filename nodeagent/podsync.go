@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/errdefs"
+	"github.com/wharf/wharf/nodeagent/containerenv"
 )
 
 // syncRunning drives a live pod: sandbox, then init containers one by one,
@@ -145,7 +146,16 @@ func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *co
 	if prev != nil {
 		attempt = prev.Attempt + 1
 	}
-	if _, err := w.a.rt.StartContainer(ctx, sb.ID, ContainerConfig{Container: c, Init: init, Attempt: attempt}); err != nil {
+	cfg := ContainerConfig{Container: c, Init: init, Attempt: attempt}
+	if s := w.a.setup; s != nil {
+		if err := s.fill(ctx, pod, sb, w.a.hostIP, &cfg); err != nil {
+			// Retried at the next sync, without crash back-off: the
+			// missing object may be created any time.
+			w.waiting[c.Name] = core.ContainerStateWaiting{Reason: containerenv.ReasonCreateContainerConfigError, Message: err.Error()}
+			return fmt.Errorf("container %s: %w", c.Name, err)
+		}
+	}
+	if _, err := w.a.rt.StartContainer(ctx, sb.ID, cfg); err != nil {
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonRunContainerError, Message: err.Error()}
 		w.backoff.next(c.Name, now)
 		return fmt.Errorf("starting container %s: %w", c.Name, err)

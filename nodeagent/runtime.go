@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/nodeagent/volume"
 )
 
 // Runtime runs the sandboxes and containers of one node's pods: what the
@@ -88,6 +89,14 @@ type ContainerConfig struct {
 	// Attempt counts the earlier runs of this container in the pod: its
 	// restartCount.
 	Attempt uint32
+	// Env is the container's whole environment, "NAME=value", resolved by
+	// the agent (valueFrom, envFrom, $(VAR)) against the API and the
+	// sandbox; a runtime that needs it expands command and args with it.
+	// Nil when the agent does not resolve environments (simulated nodes).
+	Env []string
+	// Mounts are the container's volumeMounts as host paths to bind, in
+	// the spec's order. Nil when the agent does not lay out volumes.
+	Mounts []volume.Mount
 }
 
 // ContainerState is where a container is in its life.

@@ -60,6 +60,9 @@ func (w *podWorker) cleanUp(ctx context.Context, pod *core.Pod) error {
 			return fmt.Errorf("removing the sandbox of pod %s: %w", w.uid, err)
 		}
 	}
+	if s := w.a.setup; s != nil {
+		return s.teardown(w.uid)
+	}
 	return nil
 }
 

@@ -57,7 +57,7 @@ func (r *Runtime) StartContainer(ctx context.Context, sandboxID string, cfg node
 	if err != nil {
 		return "", fmt.Errorf("container %s of pod %s/%s: %w", spec.Name, sb.PodNamespace, sb.PodName, err)
 	}
-	opts, err := specOpts(img, sb, spec)
+	opts, err := specOpts(ctx, img, sb, cfg)
 	if err != nil {
 		return "", fmt.Errorf("container %s of pod %s/%s: %w", spec.Name, sb.PodNamespace, sb.PodName, err)
 	}

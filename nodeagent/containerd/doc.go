@@ -12,4 +12,9 @@
 // Containers write stdout and stderr through the shim into a log file under
 // StateDir, never into pipes held by the agent: a container must not block
 // when the agent is down.
+//
+// The environment and volume mounts come resolved from the agent
+// (nodeagent.ContainerConfig Env and Mounts): volumes are bind mounts of host
+// paths, read-only or read-write. RunNode runs a whole real node on this
+// runtime.
 package containerd

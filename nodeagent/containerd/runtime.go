@@ -34,6 +34,10 @@ type Config struct {
 	// nil, each container gets a private network namespace of its own
 	// with only a loopback device, and sandboxes have no IP.
 	Network *podnet.Network
+	// PodNetwork, when Network is nil, is the network to build once the
+	// agent tells the pod CIDR (UpdatePodCIDR), which it learns from the
+	// Node only after registering; its PodCIDR is ignored.
+	PodNetwork *podnet.Config
 }
 
 func (c Config) validate() error {
@@ -58,8 +62,10 @@ type Runtime struct {
 	cfg    Config
 	client *client.Client
 
-	// mu serialises changes to sandbox records.
-	mu sync.Mutex
+	// mu serialises changes to sandbox records, and guards network.
+	mu      sync.Mutex
+	network *podnet.Network
+	netCIDR string // the range network was built for, if from PodNetwork
 	// subsMu guards subs, the Events subscribers that receive the
 	// runtime's own events (sandbox stopped).
 	subsMu sync.Mutex
@@ -84,10 +90,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("containerd at %s: %w", cfg.Address, err)
 	}
-	r := &Runtime{cfg: cfg, client: c, subs: map[*eventQueue]struct{}{}}
+	r := &Runtime{cfg: cfg, client: c, network: cfg.Network, subs: map[*eventQueue]struct{}{}}
 	if _, err := r.Version(ctx); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("containerd at %s does not answer (is it running?): %w", cfg.Address, err)
+		return nil, fmt.Errorf("containerd at %s does not answer: is it running? Start it with `systemctl start containerd` (Debian package containerd), or point --containerd-address at its socket: %w", cfg.Address, err)
 	}
 	return r, nil
 }
@@ -109,9 +115,38 @@ func (r *Runtime) Version(ctx context.Context) (nodeagent.RuntimeVersion, error)
 }
 
 // UpdatePodCIDR implements nodeagent.Runtime. Addresses come from the
-// podnet.Network, whose range is fixed when it is built.
-func (r *Runtime) UpdatePodCIDR(context.Context, string) error {
+// podnet.Network, whose range is fixed when it is built: a Network given in
+// Config ignores cidr; one built from PodNetwork is built at the first call
+// and refuses another range later, since host-local's leases and the
+// bridge's address belong to the first.
+func (r *Runtime) UpdatePodCIDR(_ context.Context, cidr string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cfg.PodNetwork == nil {
+		return nil
+	}
+	if r.network != nil {
+		if cidr != r.netCIDR {
+			return fmt.Errorf("pod CIDR %s: the pod network already uses %s; remove it (make down) to change the range", cidr, r.netCIDR)
+		}
+		return nil
+	}
+	nc := *r.cfg.PodNetwork
+	nc.PodCIDR = cidr
+	n, err := podnet.New(nc)
+	if err != nil {
+		return fmt.Errorf("pod network: %w", err)
+	}
+	r.network, r.netCIDR = n, cidr
 	return nil
+}
+
+// Network is the pod network, nil until there is one. Closing it (at
+// `make down`) tears down every pod's network and the bridge.
+func (r *Runtime) Network() *podnet.Network {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.network
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandboxes") }

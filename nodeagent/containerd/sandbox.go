@@ -77,7 +77,10 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 	}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if n := r.cfg.Network; n != nil {
+	if r.network == nil && r.cfg.PodNetwork != nil {
+		return nil, fmt.Errorf("sandbox of pod %s/%s: the pod network has no pod CIDR yet", pod.Namespace, pod.Name)
+	}
+	if n := r.network; n != nil {
 		ns, err := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
 		if err != nil {
 			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
@@ -85,7 +88,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 		rec.NetNSPath, rec.IP = ns.NetNSPath, ns.IP.String()
 	}
 	if err := r.writeSandbox(rec); err != nil {
-		if n := r.cfg.Network; n != nil {
+		if n := r.network; n != nil {
 			err = errors.Join(err, n.Teardown(context.WithoutCancel(ctx), pod.UID))
 		}
 		return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
@@ -121,7 +124,7 @@ func (r *Runtime) stopSandbox(ctx context.Context, rec *sandboxRecord) error {
 	if !rec.Ready {
 		return nil
 	}
-	if n := r.cfg.Network; n != nil && rec.NetNSPath != "" {
+	if n := r.network; n != nil && rec.NetNSPath != "" {
 		if err := n.Teardown(ctx, rec.PodUID); err != nil {
 			return fmt.Errorf("stop sandbox %s: %w", rec.ID, err)
 		}

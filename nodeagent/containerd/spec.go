@@ -1,7 +1,7 @@
 package containerd
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"strings"
 
@@ -10,7 +10,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/meta"
+	"github.com/wharf/wharf/nodeagent"
 	"github.com/wharf/wharf/nodeagent/containerenv"
+	"github.com/wharf/wharf/nodeagent/volume"
 )
 
 // cfsPeriod is the CFS period CPU limits are expressed in (100 ms), as the
@@ -19,23 +22,28 @@ const cfsPeriod = 100000
 
 // specOpts builds the OCI spec the way Kubernetes does: the image's config
 // first (entrypoint, cmd, env, working dir, user), then the pod spec's
-// command, args, env and working dir over it.
-func specOpts(img client.Image, sb *sandboxRecord, c *core.Container) ([]oci.SpecOpts, error) {
-	if len(c.EnvFrom) > 0 {
-		return nil, errors.New("envFrom is not supported by the containerd runtime yet")
-	}
-	env := make([]string, 0, len(c.Env))
-	values := map[string]string{}
-	for _, e := range c.Env {
-		if e.ValueFrom != nil {
-			return nil, fmt.Errorf("env %s: valueFrom is not supported by the containerd runtime yet", e.Name)
+// command, args, env, working dir and volume mounts over it.
+//
+// The environment is cfg.Env, which the agent resolved. Without it (a
+// caller that resolves nothing) only literal values and $(VAR) references
+// are resolved, and a valueFrom or envFrom is a *containerenv.ConfigError.
+func specOpts(ctx context.Context, img client.Image, sb *sandboxRecord, cfg nodeagent.ContainerConfig) ([]oci.SpecOpts, error) {
+	c := cfg.Container
+	env := cfg.Env
+	if env == nil {
+		pod := &core.Pod{ObjectMeta: meta.ObjectMeta{Namespace: sb.PodNamespace, Name: sb.PodName, UID: sb.PodUID}}
+		var err error
+		if env, err = containerenv.Resolve(ctx, pod, c, nil); err != nil {
+			return nil, err
 		}
-		v := containerenv.Expand(e.Value, lookup(values))
-		values[e.Name] = v
-		env = append(env, e.Name+"="+v)
 	}
-	if len(c.VolumeMounts) > 0 {
-		return nil, errors.New("volumeMounts are not supported by the containerd runtime yet")
+	if len(c.VolumeMounts) > 0 && len(cfg.Mounts) != len(c.VolumeMounts) {
+		return nil, fmt.Errorf("container has %d volumeMounts but was given %d host mounts: the agent lays out volumes", len(c.VolumeMounts), len(cfg.Mounts))
+	}
+	values := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		values[k] = v
 	}
 
 	opts := []oci.SpecOpts{oci.WithImageConfig(img)}
@@ -55,6 +63,9 @@ func specOpts(img client.Image, sb *sandboxRecord, c *core.Container) ([]oci.Spe
 	if len(env) > 0 {
 		opts = append(opts, oci.WithEnv(env))
 	}
+	if len(cfg.Mounts) > 0 {
+		opts = append(opts, oci.WithMounts(bindMounts(cfg.Mounts)))
+	}
 	if c.WorkingDir != "" {
 		opts = append(opts, oci.WithProcessCwd(c.WorkingDir))
 	}
@@ -67,6 +78,26 @@ func specOpts(img client.Image, sb *sandboxRecord, c *core.Container) ([]oci.Spe
 		return nil, err
 	}
 	return append(opts, res...), nil
+}
+
+// bindMounts turns volume mounts into OCI bind mounts. rbind carries
+// mounts beneath a host path (a tmpfs emptyDir inside a hostPath) along;
+// rprivate keeps the container's mounts from propagating back to the host.
+func bindMounts(ms []volume.Mount) []specs.Mount {
+	out := make([]specs.Mount, 0, len(ms))
+	for _, m := range ms {
+		mode := "rw"
+		if m.ReadOnly {
+			mode = "ro"
+		}
+		out = append(out, specs.Mount{
+			Destination: m.ContainerPath,
+			Type:        "bind",
+			Source:      m.HostPath,
+			Options:     []string{"rbind", "rprivate", mode},
+		})
+	}
+	return out
 }
 
 // lookup resolves $(VAR) against the variables defined so far.

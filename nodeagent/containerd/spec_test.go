@@ -96,6 +96,9 @@ func TestSpecFromPod(t *testing.T) {
 	}
 }
 
+// TestStartContainerRefusesWhatItCannotDo checks that what only the agent
+// can resolve (references to the API, volumes) is refused when the agent
+// did not resolve it, rather than silently left out.
 func TestStartContainerRefusesWhatItCannotDo(t *testing.T) {
 	r := newTestRuntime(t)
 	ctx := context.Background()
@@ -103,19 +106,19 @@ func TestStartContainerRefusesWhatItCannotDo(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*core.Container)
+		want   string
 	}{
-		{"valueFrom", func(c *core.Container) {
-			c.Env = []core.EnvVar{{Name: "X", ValueFrom: &core.EnvVarSource{}}}
-		}},
-		{"envFrom", func(c *core.Container) { c.EnvFrom = []core.EnvFromSource{{}} }},
-		{"volumeMounts", func(c *core.Container) { c.VolumeMounts = []core.VolumeMount{{Name: "v", MountPath: "/v"}} }},
+		{"unresolved valueFrom", func(c *core.Container) {
+			c.Env = []core.EnvVar{{Name: "X", ValueFrom: &core.EnvVarSource{ConfigMapKeyRef: &core.ConfigMapKeySelector{LocalObjectReference: core.LocalObjectReference{Name: "cm"}, Key: "k"}}}}
+		}, "configmap"},
+		{"unresolved volumeMounts", func(c *core.Container) { c.VolumeMounts = []core.VolumeMount{{Name: "v", MountPath: "/v"}} }, "host mounts"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testContainer("app", "--sleep")
 			tc.change(cfg.Container)
-			if _, err := r.StartContainer(ctx, sb.ID, cfg); err == nil || !strings.Contains(err.Error(), "not supported") {
-				t.Errorf("StartContainer: got %v, want a not supported error", err)
+			if _, err := r.StartContainer(ctx, sb.ID, cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("StartContainer: got %v, want an error naming %s", err, tc.want)
 			}
 		})
 	}
