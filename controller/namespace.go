@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/wharf/wharf/api/client"
@@ -54,46 +53,8 @@ func NewNamespace(c *client.Client, f *Informers, log *slog.Logger) *Namespace {
 
 // Run runs the workers until ctx ends; the shared informers must be started.
 func (n *Namespace) Run(ctx context.Context, workers int) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { <-ctx.Done(); n.queue.ShutDown() }()
-	if !n.namespaces.WaitForSync(ctx) {
-		return nil // stopped before the cache filled
-	}
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n.processNext(ctx) {
-			}
-		}()
-	}
-	<-ctx.Done()
-	return nil
+	return runWorkers(ctx, n.queue, workers, n.log, n.sync, n.namespaces.WaitForSync)
 }
-
-func (n *Namespace) processNext(ctx context.Context) bool {
-	name, ok := n.queue.Get()
-	if !ok {
-		return false
-	}
-	defer n.queue.Done(name)
-	err := n.sync(ctx, name)
-	switch {
-	case err == nil:
-		n.queue.Forget(name)
-	case errors.Is(err, errContentRemaining):
-		n.queue.AddAfter(name, n.Recheck)
-	default:
-		n.log.Warn("deleting namespace content", "namespace", name, "err", err)
-		n.queue.AddRateLimited(name)
-	}
-	return true
-}
-
-var errContentRemaining = errors.New("content remaining")
 
 func (n *Namespace) sync(ctx context.Context, name string) error {
 	ns, ok := n.namespaces.Get("", name)
@@ -113,7 +74,10 @@ func (n *Namespace) sync(ctx context.Context, name string) error {
 		remaining += left
 	}
 	if remaining > 0 {
-		return errContentRemaining
+		// Content held by finalizers or grace periods goes away by
+		// itself: look again soon, without the back-off of a failure.
+		n.queue.AddAfter(name, n.Recheck)
+		return nil
 	}
 	return n.finalize(ctx, ns)
 }

@@ -26,9 +26,6 @@ func (r *Registry) Watch(ctx context.Context, ns string, opts WatchOptions) (<-c
 	}
 	filter := r.Filter(ns, opts.Labels, opts.Fields)
 	prefix := r.nsPrefix(ns)
-	inScope := func(o any) bool {
-		return strings.HasPrefix(r.key(o.(meta.Object).GetObjectMeta().Namespace, o.(meta.Object).GetObjectMeta().Name), prefix) && filter(o)
-	}
 	var initial []storage.Entry
 	var from int64
 	switch opts.ResourceVersion {
@@ -57,7 +54,7 @@ func (r *Registry) Watch(ctx context.Context, ns string, opts WatchOptions) (<-c
 		}
 		from = rev
 	}
-	events, err := r.cache.Watch(ctx, from, inScope, opts.Bookmarks)
+	events, err := r.cache.Watch(ctx, from, filter, opts.Bookmarks)
 	if err != nil {
 		if errors.Is(err, storage.ErrCompacted) {
 			return nil, errdefs.Expired("too old resource version: %d", from)
