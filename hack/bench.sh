@@ -44,3 +44,7 @@ awk '
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   END { for (k in v) printf "  %-12s median %8.0f pods/s\n", k, median(v[k]) }' "$out"
+
+echo
+echo "100-replica rollout on 50 simulated nodes:"
+RUNS=$COUNT hack/bench-rollout.sh
