@@ -67,6 +67,15 @@ type Config struct {
 	StateDir            string
 	RootDir             string
 	CNIBridge           string
+	// InsecureRegistries are registries ("host:port") reached over plain
+	// HTTP, such as a local registry on loopback.
+	InsecureRegistries []string
+	// ServerAddress and ServerPort are where the agent serves container
+	// logs and exec to the API server (the kubelet's port 10250). The
+	// address defaults to NodeIP, else 127.0.0.1; port 0 picks a free one.
+	// The Node's status.daemonEndpoints says which port.
+	ServerAddress string
+	ServerPort    int
 
 	// AgentVersion is reported as the node's kubeletVersion. Not a flag:
 	// the binary sets it.
@@ -90,6 +99,7 @@ const (
 	DefaultStateDir            = "/run/wharf"
 	DefaultRootDir             = "/var/lib/wharf"
 	DefaultCNIBridge           = "wharf0"
+	DefaultServerPort          = 10250
 	// DefaultPodCIDR is a real node's pod range when neither its Node's
 	// spec.podCIDR nor --pod-cidr gives one: the range of containerd's
 	// and podman's sample CNI configurations.
@@ -117,6 +127,7 @@ func NewConfig() Config {
 		StateDir:             DefaultStateDir,
 		RootDir:              DefaultRootDir,
 		CNIBridge:            DefaultCNIBridge,
+		ServerPort:           DefaultServerPort,
 	}
 }
 
@@ -141,6 +152,9 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "directory, preferably on tmpfs, for sandbox records, container logs and pod network state (real node)")
 	fs.StringVar(&c.RootDir, "root-dir", c.RootDir, "directory for pod volumes (real node)")
 	fs.StringVar(&c.CNIBridge, "cni-bridge", c.CNIBridge, "host bridge the pods' network interfaces join (real node)")
+	fs.StringSliceVar(&c.InsecureRegistries, "insecure-registry", c.InsecureRegistries, "a registry (host:port) to pull from over plain HTTP; repeat or separate with commas (real node)")
+	fs.StringVar(&c.ServerAddress, "agent-address", c.ServerAddress, "address the agent serves logs and exec on (default: --node-ip, else 127.0.0.1) (real node)")
+	fs.IntVar(&c.ServerPort, "agent-port", c.ServerPort, "port the agent serves logs and exec on; 0 picks a free one (real node)")
 	fs.StringVar(&c.NodeNamePrefix, "node-name-prefix", c.NodeNamePrefix, "simulated nodes are named this prefix and a four-digit index (sim-0001)")
 	fs.DurationVar(&c.RunDuration, "run-duration", c.RunDuration, "how long containers of run-to-completion pods run on simulated nodes")
 }
@@ -222,6 +236,17 @@ func (c *Config) validateRealNode(bad func(string, ...any)) {
 	for _, d := range []struct{ flag, path string }{{"--state-dir", c.StateDir}, {"--root-dir", c.RootDir}} {
 		if !filepath.IsAbs(d.path) {
 			bad("%s %q must be an absolute path", d.flag, d.path)
+		}
+	}
+	if c.ServerAddress != "" && net.ParseIP(c.ServerAddress) == nil {
+		bad("--agent-address %q is not an IP address", c.ServerAddress)
+	}
+	if c.ServerPort < 0 || c.ServerPort > 65535 {
+		bad("--agent-port %d is not a port (0 picks one)", c.ServerPort)
+	}
+	for _, r := range c.InsecureRegistries {
+		if r == "" || strings.ContainsAny(r, "/ \t") {
+			bad("--insecure-registry %q must be a host or host:port", r)
 		}
 	}
 	if c.CNIBridge == "" || len(c.CNIBridge) > 15 || strings.ContainsAny(c.CNIBridge, "/ :\t\n") {

@@ -2,6 +2,7 @@ package nodeagent
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/wharf/wharf/api/core"
@@ -49,6 +50,22 @@ type Runtime interface {
 	RemoveContainer(ctx context.Context, containerID string) error
 	// ListContainers returns the containers of the sandbox.
 	ListContainers(ctx context.Context, sandboxID string) ([]Container, error)
+
+	// ImagePresent reports whether image (a reference as a pod spec
+	// names it) is in the runtime's image store.
+	ImagePresent(ctx context.Context, image string) (bool, error)
+	// PullImage fetches image from its registry into the image store.
+	PullImage(ctx context.Context, image string) error
+
+	// Exec runs a command in a running container with opts' streams and
+	// returns its exit code. The error is non-nil only when the command
+	// could not be run or ctx ended, not when the command failed.
+	Exec(ctx context.Context, containerID string, opts ExecOptions) (exitCode int, err error)
+	// ContainerLogs writes the container's log to w as opts asks. With
+	// Follow it returns once the container has exited and its log is
+	// read, or when ctx ends. It works on exited containers until they are
+	// removed.
+	ContainerLogs(ctx context.Context, containerID string, opts LogOptions, w io.Writer) error
 
 	// Events streams what happens to containers, so that the agent need
 	// not poll. It never blocks the runtime: events wait, in order, until
@@ -162,4 +179,40 @@ type Event struct {
 	PodUID      string
 	SandboxID   string
 	ContainerID string
+}
+
+// ExecOptions is a command to run in a container and the streams wired to
+// it. A nil stream is not attached; with TTY, Stderr is unused (a terminal
+// has one output).
+type ExecOptions struct {
+	Cmd    []string
+	TTY    bool
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Resize delivers the client terminal's size changes (TTY only).
+	Resize <-chan TerminalSize
+}
+
+// TerminalSize is a terminal's size in characters.
+type TerminalSize struct {
+	Width  uint16
+	Height uint16
+}
+
+// LogOptions says which part of a container's log to write, as the pods'
+// log subresource does.
+type LogOptions struct {
+	// Follow keeps writing what the container logs until it exits.
+	Follow bool
+	// TailLines, when >= 0, starts that many lines before the end; < 0
+	// means the whole log.
+	TailLines int64
+	// Since, when not zero, skips lines logged before it.
+	Since time.Time
+	// Timestamps prefixes each line with the RFC 3339 time (nanoseconds)
+	// it was logged at.
+	Timestamps bool
+	// LimitBytes, when > 0, stops after that many bytes.
+	LimitBytes int64
 }
