@@ -3,7 +3,7 @@ package containerd
 import (
 	"context"
 	"errors"
-	
+
 	"github.com/wharf/wharf/nodeagent"
 )
 
