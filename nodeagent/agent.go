@@ -11,6 +11,7 @@ import (
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/coordination"
 	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/events"
 	"github.com/wharf/wharf/api/meta"
 )
 
@@ -57,6 +58,15 @@ type Agent struct {
 	// setup resolves containers' environments and volumes for a real
 	// runtime; nil on simulated nodes.
 	setup *containerSetup
+	// recorder records the agent's events about pods; nil on simulated
+	// nodes.
+	recorder *events.Recorder
+	// probing runs containers' probes; off on simulated nodes, whose
+	// containers pass every probe.
+	probing bool
+	// serverPort is the port the agent serves logs and exec on, reported
+	// in the Node's daemonEndpoints; 0 when it serves none.
+	serverPort int
 
 	// statusWrites counts pod status writes, for tests.
 	statusWrites atomic.Int64
@@ -157,6 +167,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	events, err := a.rt.Events(ctx)
 	if err != nil {
 		return fmt.Errorf("node %s: subscribing to runtime events: %w", a.cfg.NodeName, err)
+	}
+	if a.recorder != nil {
+		wg.Go(func() { a.recorder.Run(ctx) })
 	}
 	wg.Go(func() { a.runLease(ctx) })
 	wg.Go(func() { a.runNodeStatus(ctx) })

@@ -58,9 +58,19 @@ type runningAgent struct {
 // called.
 func startAgent(t *testing.T, c *client.Client, cfg Config, rt Runtime) *runningAgent {
 	t.Helper()
+	return startAgentWith(t, c, cfg, rt, nil)
+}
+
+// startAgentWith is startAgent with prepare, if not nil, called on the
+// agent before it runs.
+func startAgentWith(t *testing.T, c *client.Client, cfg Config, rt Runtime, prepare func(*Agent)) *runningAgent {
+	t.Helper()
 	a, err := New(cfg, c, rt, testLog())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(a)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

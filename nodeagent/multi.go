@@ -13,6 +13,7 @@ import (
 
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/events"
 )
 
 // ErrNoRuntime is Run's answer for a real node: package nodeagent cannot
@@ -52,19 +53,42 @@ func Run(ctx context.Context, c *client.Client, cfg Config, log *slog.Logger) er
 // cfg.RootDir/pods, torn down when the pod is removed. Its pod range is the
 // Node's spec.podCIDR, else cfg.PodCIDR, else DefaultPodCIDR.
 func RunNode(ctx context.Context, c *client.Client, cfg Config, rt Runtime, log *slog.Logger) error {
+	a, err := NewNode(c, cfg, rt, log)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// NewNode returns the agent of one real node over rt: unlike simulated
+// nodes, it resolves environments and volumes, runs probes and records
+// events. The caller runs it, after SetServerPort if it serves logs and
+// exec.
+func NewNode(c *client.Client, cfg Config, rt Runtime, log *slog.Logger) (*Agent, error) {
 	if cfg.Simulate != 0 {
-		return errors.New("RunNode runs one real node: --simulate must be 0")
+		return nil, errors.New("a real node needs --simulate 0")
 	}
 	if cfg.PodCIDR == "" {
 		cfg.PodCIDR = DefaultPodCIDR
 	}
+	if cfg.NodeIP == "" {
+		// One machine: the API server reaches the agent, and pods' hostIP
+		// means this machine, on loopback. Several machines name theirs.
+		cfg.NodeIP = "127.0.0.1"
+	}
 	a, err := New(cfg, c, rt, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a.setup = newContainerSetup(cfg, c)
-	return a.Run(ctx)
+	a.recorder = events.NewRecorder(c, EventSource, cfg.NodeName, a.log)
+	a.probing = true
+	return a, nil
 }
+
+// SetServerPort records the port the agent serves logs and exec on, for
+// the Node's status. Call it before Run.
+func (a *Agent) SetServerPort(port int) { a.serverPort = port }
 
 // RunSimulated runs cfg.Simulate simulated nodes, named cfg.NodeNamePrefix
 // and a four-digit index from 0001, until ctx ends. They share c, one pod

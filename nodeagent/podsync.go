@@ -29,6 +29,7 @@ func (w *podWorker) syncRunning(ctx context.Context, pod *core.Pod) (time.Durati
 	if st, err = observe(ctx, w.a.rt, w.uid); err != nil {
 		return 0, err
 	}
+	w.probes.sync(base, st, st.sandbox())
 	status := computeStatus(w.statusInput(base, st, false))
 	if err := w.writeStatus(ctx, base, status); err != nil {
 		return 0, err
@@ -67,7 +68,7 @@ func (w *podWorker) converge(ctx context.Context, pod *core.Pod, st *podState, n
 		cur := st.latest(c.Name)
 		switch {
 		case cur == nil || cur.SandboxID != sb.ID:
-			return 0, w.start(ctx, pod, sb, c, true, cur, now)
+			return w.start(ctx, pod, sb, c, true, cur, now)
 		case cur.State != ContainerExited:
 			return 0, nil // running: wait for it to finish
 		case cur.ExitCode == 0:
@@ -85,11 +86,17 @@ func (w *podWorker) converge(ctx context.Context, pod *core.Pod, st *podState, n
 		cur := st.latest(c.Name)
 		switch {
 		case cur == nil:
-			errs = append(errs, w.start(ctx, pod, sb, c, false, nil, now))
+			d, err := w.start(ctx, pod, sb, c, false, nil, now)
+			after = minPositive(after, d)
+			errs = append(errs, err)
 		case cur.State == ContainerRunning && cur.Image != c.Image:
 			// The image was changed (the one change a pod's spec allows):
 			// replace the container, whatever the restart policy.
-			errs = append(errs, w.replace(ctx, pod, sb, c, cur, now))
+			d, err := w.replace(ctx, pod, sb, c, cur, now)
+			after = minPositive(after, d)
+			errs = append(errs, err)
+		case cur.State == ContainerRunning && w.probes.failed(cur.ID) != "":
+			errs = append(errs, w.killUnhealthy(ctx, pod, c, cur))
 		case cur.State == ContainerRunning || cur.State == ContainerCreated:
 		case !shouldRestart(spec.RestartPolicy, cur.ExitCode):
 		default:
@@ -121,17 +128,19 @@ func (w *podWorker) restart(ctx context.Context, pod *core.Pod, sb *Sandbox, c *
 			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
 				delay, c.Name, pod.Name, pod.Namespace, pod.UID),
 		}
+		w.a.event(pod, core.EventTypeWarning, eventBackOff, "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
 		return left, nil
 	}
 	w.backoff.next(c.Name, now)
-	return 0, w.start(ctx, pod, sb, c, init, cur, now)
+	return w.start(ctx, pod, sb, c, init, cur, now)
 }
 
 // replace stops a running container, giving it its grace period, and
 // starts its new spec.
-func (w *podWorker) replace(ctx context.Context, pod *core.Pod, sb *Sandbox, c *core.Container, cur *Container, now time.Time) error {
+func (w *podWorker) replace(ctx context.Context, pod *core.Pod, sb *Sandbox, c *core.Container, cur *Container, now time.Time) (time.Duration, error) {
+	w.a.event(pod, core.EventTypeNormal, eventKilling, "Container %s definition changed, will be restarted", c.Name)
 	if err := w.a.rt.StopContainer(ctx, cur.ID, gracePeriod(pod)); err != nil {
-		return fmt.Errorf("stopping container %s to change its image: %w", c.Name, err)
+		return 0, fmt.Errorf("stopping container %s to change its image: %w", c.Name, err)
 	}
 	stopped := *cur
 	stopped.State = ContainerExited
@@ -140,11 +149,15 @@ func (w *podWorker) replace(ctx context.Context, pod *core.Pod, sb *Sandbox, c *
 
 // start runs a new instance of c after prev (nil for the first), and
 // removes the instances before prev: the newest exited one stays, as the
-// container's lastState.
-func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *core.Container, init bool, prev *Container, now time.Time) error {
+// container's lastState. It returns when to look again if the container
+// must wait (for its image to be pullable).
+func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *core.Container, init bool, prev *Container, now time.Time) (time.Duration, error) {
 	attempt := uint32(0)
 	if prev != nil {
 		attempt = prev.Attempt + 1
+	}
+	if ok, after := w.ensureImage(ctx, pod, c, now); !ok {
+		return after, nil
 	}
 	cfg := ContainerConfig{Container: c, Init: init, Attempt: attempt}
 	if s := w.a.setup; s != nil {
@@ -152,34 +165,39 @@ func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *co
 			// Retried at the next sync, without crash back-off: the
 			// missing object may be created any time.
 			w.waiting[c.Name] = core.ContainerStateWaiting{Reason: containerenv.ReasonCreateContainerConfigError, Message: err.Error()}
-			return fmt.Errorf("container %s: %w", c.Name, err)
+			w.a.event(pod, core.EventTypeWarning, eventFailed, "Error: %v", err)
+			return 0, fmt.Errorf("container %s: %w", c.Name, err)
 		}
 	}
 	if _, err := w.a.rt.StartContainer(ctx, sb.ID, cfg); err != nil {
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonRunContainerError, Message: err.Error()}
 		w.backoff.next(c.Name, now)
-		return fmt.Errorf("starting container %s: %w", c.Name, err)
+		w.a.event(pod, core.EventTypeWarning, eventFailed, "Error: %v", err)
+		return 0, fmt.Errorf("starting container %s: %w", c.Name, err)
 	}
+	w.a.event(pod, core.EventTypeNormal, eventCreated, "Created container %s", c.Name)
+	w.a.event(pod, core.EventTypeNormal, eventStarted, "Started container %s", c.Name)
 	if prev == nil {
-		return nil
+		return 0, nil
 	}
 	st, err := observe(ctx, w.a.rt, w.uid)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, old := range st.containers[c.Name] {
 		if old.Attempt < prev.Attempt && old.State == ContainerExited {
 			if err := w.a.rt.RemoveContainer(ctx, old.ID); err != nil {
-				return fmt.Errorf("removing an old instance of container %s: %w", c.Name, err)
+				return 0, fmt.Errorf("removing an old instance of container %s: %w", c.Name, err)
 			}
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 // rest keeps a finished pod's sandbox stopped, so that its IP is free,
 // and writes nothing: a finished pod's status is final.
 func (w *podWorker) rest(ctx context.Context) (time.Duration, error) {
+	w.probes.stop()
 	st, err := observe(ctx, w.a.rt, w.uid)
 	if err != nil {
 		return 0, err
@@ -197,7 +215,7 @@ func (w *podWorker) rest(ctx context.Context) (time.Duration, error) {
 // exceedDeadline stops a pod that has been active longer than its
 // activeDeadlineSeconds and fails it.
 func (w *podWorker) exceedDeadline(ctx context.Context, pod *core.Pod) (time.Duration, error) {
-	st, err := w.stopAll(ctx, gracePeriod(pod))
+	st, err := w.stopAll(ctx, pod, gracePeriod(pod))
 	if err != nil {
 		return 0, err
 	}
@@ -237,6 +255,7 @@ func (w *podWorker) statusInput(pod *core.Pod, st *podState, terminal bool) stat
 		hostIP:      w.a.hostIP,
 		runtimeName: w.a.runtimeVersion.Name,
 		terminal:    terminal,
+		probes:      w.probes,
 		now:         w.a.clock.Now(),
 	}
 }

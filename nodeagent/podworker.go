@@ -35,6 +35,11 @@ type podWorker struct {
 	deleted bool
 	// retry is the delay after a failed sync; it doubles while syncs fail.
 	retry time.Duration
+	// pullFailed holds when each image's last pull failed, for the pull
+	// back-off.
+	pullFailed map[string]time.Time
+	// probes runs the probes of the pod's containers; nil-safe.
+	probes *podProbes
 }
 
 const (
@@ -88,6 +93,10 @@ func (w *podWorker) snapshot() (*core.Pod, bool) {
 // run syncs until the pod is gone and cleaned up (then reports on done)
 // or ctx ends (then leaves the containers running, for the next agent).
 func (w *podWorker) run(ctx context.Context, done chan<- string) {
+	if w.a.probing {
+		w.probes = newPodProbes(ctx, w.a, func() *core.Pod { p, _ := w.snapshot(); return p }, w.poke)
+		defer w.probes.stop()
+	}
 	var stopTimer func() bool
 	defer func() {
 		if stopTimer != nil {

@@ -37,8 +37,6 @@ const (
 
 // What a node reports about itself.
 const (
-	// agentPort is the kubelet's port, reported as the daemon endpoint.
-	agentPort              = 10250
 	osLinux                = "linux"
 	simulatedOSImage       = "Wharf simulated node"
 	simulatedKernelVersion = "simulated"
@@ -155,7 +153,9 @@ func (a *Agent) nodeStatus(old core.NodeStatus, now time.Time) core.NodeStatus {
 		s.Addresses = append(s.Addresses, core.NodeAddress{Type: core.NodeInternalIP, Address: a.cfg.NodeIP})
 	}
 	s.Addresses = append(s.Addresses, core.NodeAddress{Type: core.NodeHostName, Address: a.cfg.NodeName})
-	s.DaemonEndpoints = core.NodeDaemonEndpoints{KubeletEndpoint: core.DaemonEndpoint{Port: agentPort}}
+	// Port 0 (simulated nodes) tells the API server there are no logs
+	// or exec to proxy to, rather than sending it to a made-up address.
+	s.DaemonEndpoints = core.NodeDaemonEndpoints{KubeletEndpoint: core.DaemonEndpoint{Port: int32(a.serverPort)}}
 	s.NodeInfo = a.systemInfo()
 	s.Conditions = nodeConditions(old.Conditions, meta.NewTime(now))
 	return s

@@ -42,7 +42,10 @@ type statusInput struct {
 	// reason and message say why the agent ended the pod (it ran past its
 	// deadline): the pod has Failed.
 	reason, message string
-	now             time.Time
+	// probes says which running containers have started and are ready;
+	// nil passes them all.
+	probes *podProbes
+	now    time.Time
 }
 
 // computeStatus is the pod status the agent reports: what the agent owns
@@ -130,11 +133,12 @@ func containerStatus(c *core.Container, in statusInput, notStarted string) core.
 	switch cur.State {
 	case ContainerRunning:
 		cs.State.Running = &core.ContainerStateRunning{StartedAt: meta.NewTime(cur.StartedAt)}
-		// Readiness probes are the runtime's to pass here: a running
-		// container of a live sandbox is ready.
+		// A running container of a live sandbox is ready once its
+		// startup and readiness probes, if any, have passed.
+		started, ready := in.probes.status(c, cur.ID)
 		sb := in.st.sandbox()
-		cs.Ready = sb != nil && sb.ID == cur.SandboxID && !in.terminal
-		cs.Started = ptr(true)
+		cs.Ready = sb != nil && sb.ID == cur.SandboxID && !in.terminal && ready
+		cs.Started = ptr(started)
 	case ContainerExited:
 		t := terminated(in.runtimeName, cur)
 		if hasWaiting {

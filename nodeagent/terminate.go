@@ -18,10 +18,11 @@ import (
 // The worker then waits for the watch to report the pod gone.
 func (w *podWorker) terminate(ctx context.Context, pod *core.Pod) (time.Duration, error) {
 	w.finished = true
+	w.probes.stop()
 	if w.deleted {
 		return 0, nil
 	}
-	st, err := w.stopAll(ctx, gracePeriod(pod))
+	st, err := w.stopAll(ctx, pod, gracePeriod(pod))
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +49,7 @@ func (w *podWorker) terminate(ctx context.Context, pod *core.Pod) (time.Duration
 // cleanUp stops and removes whatever the runtime still runs for a pod the
 // API no longer has. pod may be a stand-in that only names the pod.
 func (w *podWorker) cleanUp(ctx context.Context, pod *core.Pod) error {
-	if _, err := w.stopAll(ctx, gracePeriod(pod)); err != nil {
+	if _, err := w.stopAll(ctx, pod, gracePeriod(pod)); err != nil {
 		return err
 	}
 	sbs, err := w.a.rt.ListSandboxes(ctx, w.uid)
@@ -68,7 +69,7 @@ func (w *podWorker) cleanUp(ctx context.Context, pod *core.Pod) error {
 
 // stopAll stops every running container of the pod, all at once, each
 // with the grace period, then the sandboxes; it returns what is left.
-func (w *podWorker) stopAll(ctx context.Context, grace time.Duration) (*podState, error) {
+func (w *podWorker) stopAll(ctx context.Context, pod *core.Pod, grace time.Duration) (*podState, error) {
 	st, err := observe(ctx, w.a.rt, w.uid)
 	if err != nil {
 		return nil, err
@@ -77,6 +78,7 @@ func (w *podWorker) stopAll(ctx context.Context, grace time.Duration) (*podState
 	errs := make([]error, len(running))
 	var wg sync.WaitGroup
 	for i, c := range running {
+		w.a.event(pod, core.EventTypeNormal, eventKilling, "Stopping container %s", c.Name)
 		wg.Go(func() {
 			if err := w.a.rt.StopContainer(ctx, c.ID, grace); err != nil {
 				errs[i] = fmt.Errorf("stopping container %s: %w", c.Name, err)
