@@ -116,7 +116,9 @@ func (d *discovery) resources(w http.ResponseWriter, r *http.Request, group, ver
 			list = append(list, apiResource{Name: res.Plural + "/scale", Namespaced: res.Namespaced, Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: []string{"get", "patch", "update"}})
 		}
 		if res.Kind == "Pod" && res.Group == "" {
-			list = append(list, apiResource{Name: res.Plural + "/binding", Namespaced: true, Kind: "Binding", Verbs: []string{"create"}})
+			list = append(list, apiResource{Name: res.Plural + "/binding", Namespaced: true, Kind: "Binding", Verbs: []string{"create"}},
+				apiResource{Name: res.Plural + "/exec", Namespaced: true, Kind: "PodExecOptions", Verbs: []string{"create", "get"}},
+				apiResource{Name: res.Plural + "/log", Namespaced: true, Kind: "Pod", Verbs: []string{"get"}})
 		}
 		if res.Kind == "Namespace" {
 			list = append(list, apiResource{Name: res.Plural + "/finalize", Namespaced: false, Kind: res.Kind, Verbs: []string{"update"}})

@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -70,6 +72,25 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush on the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// Flush sends what is buffered: streamed logs flush after every write.
+func (s *statusRecorder) Flush() {
+	if s.code == 0 {
+		s.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection to an exec session, which has switched
+// protocols by the time it hijacks.
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err == nil && s.code == 0 {
+		s.code = http.StatusSwitchingProtocols
+		s.firstByte = time.Now()
+	}
+	return c, rw, err
+}
+
 // metricVerbs are the verb labels Kubernetes' metrics use.
 var metricVerbs = map[string]string{
 	"get": "GET", "list": "LIST", "watch": "WATCH", "create": "POST", "update": "PUT",
@@ -91,7 +112,7 @@ func (m *metrics) observe(info *requestInfo, w http.ResponseWriter, serve func(h
 	rec := &statusRecorder{ResponseWriter: w}
 	serve(rec)
 	end := time.Now()
-	if info.Verb == "watch" && !rec.firstByte.IsZero() {
+	if longRunning(info) && !rec.firstByte.IsZero() {
 		end = rec.firstByte
 	}
 	verb := metricVerbs[info.Verb]

@@ -265,6 +265,7 @@ func (s *Server) handler(m *metrics) http.Handler {
 	d := &discovery{scheme: s.scheme}
 	h := &rest{scheme: s.scheme, registries: s.registry, maxBody: s.cfg.MaxRequestBytes, log: s.log}
 	authn := newTokenAuthenticator(map[string]User{s.token: {Name: "admin", Groups: []string{"system:masters"}}})
+	agents := newNodeProxy(s.scheme, s.registry, s.token)
 
 	r := chi.NewRouter()
 	r.Get("/healthz", s.health)
@@ -294,10 +295,14 @@ func (s *Server) handler(m *metrics) http.Handler {
 				writeError(w, r, err)
 				return
 			}
-			if info.Verb != "watch" {
+			if !longRunning(info) {
 				ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 				defer cancel()
 				r = r.WithContext(ctx)
+			}
+			if isNodeSubresource(info) {
+				m.observe(info, w, func(w http.ResponseWriter) { agents.serve(w, r, info) })
+				return
 			}
 			m.observe(info, w, func(w http.ResponseWriter) { h.serve(w, r, info) })
 		}
