@@ -82,6 +82,10 @@ func (c *Client) Scheme() *scheme.Scheme { return c.scheme }
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
+// Token is the bearer token the client sends. A node agent accepts the
+// same token from the API server when it proxies logs and exec.
+func (c *Client) Token() string { return c.token }
+
 // request is one call to the server. path is already escaped.
 type request struct {
 	method      string
