@@ -13,6 +13,7 @@ deps:
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/wharf
+	$(GO) build -trimpath -o bin/wharf-container-logger ./cmd/wharf-container-logger
 
 # test: installs what is missing, then runs every test: unit, integration
 # (real embedded etcd) and end-to-end (the built binary, kubectl).
@@ -37,9 +38,13 @@ fuzz:
 test-image:
 	hack/build-test-image.sh bin/images
 
-up: deps build
+# up: containerd (started if not running), the test images imported, and
+# `wharf up` (control plane + this machine as a node) in the background.
+up: deps build test-image
 	DATA_DIR=$(DATA_DIR) hack/up.sh
 
+# down: stops wharf, removes what its node created (wharf cleanup), stops a
+# containerd that up started; PURGE=1 also removes $(DATA_DIR).
 down:
 	DATA_DIR=$(DATA_DIR) hack/down.sh
 

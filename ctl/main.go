@@ -38,6 +38,13 @@ func run(ctx context.Context, args []string, s streams) int {
 	if err == nil {
 		return 0
 	}
+	// A command run by exec that failed: its exit code is wharf's, as
+	// kubectl exec does ("command terminated with exit code N").
+	var exit interface{ ExitCode() int }
+	if errors.As(err, &exit) {
+		fmt.Fprintln(s.errOut, err)
+		return exit.ExitCode()
+	}
 	for _, e := range flatten(err) {
 		fmt.Fprintln(s.errOut, errorLine(e))
 	}
@@ -77,6 +84,11 @@ else the admin kubeconfig of a local 'wharf server' (~/.wharf/admin.kubeconfig).
 		newRolloutCommand(g, s),
 		newScaleCommand(g, s),
 		newSetCommand(g, s),
+		newLogsCommand(g, s),
+		newExecCommand(g, s),
+		newUpCommand(),
+		newCleanupCommand(),
+		newContainerLoggerCommand(),
 	)
 	return root
 }

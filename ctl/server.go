@@ -54,11 +54,17 @@ names an external etcd cluster.`,
 }
 
 // runControlPlane runs the API server and, once it is ready, the
-// controllers that the control plane cannot do without, as clients of it.
-func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controller.ManagerConfig, scfg scheduler.Config, log *slog.Logger) error {
+// controllers that the control plane cannot do without, as clients of it,
+// and each of more (`wharf up`'s node agent) with the path of the admin
+// kubeconfig. The server stops only after all of them have returned, so
+// that none of them sees its server vanish while it shuts down.
+func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controller.ManagerConfig, scfg scheduler.Config, log *slog.Logger, more ...func(ctx context.Context, kubeconfig string) error) error {
+	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServer()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return srv.Run(gctx) })
+	g.Go(func() error { return srv.Run(srvCtx) })
 	g.Go(func() error {
+		defer stopServer()
 		select {
 		case <-srv.Ready():
 		case <-gctx.Done():
@@ -77,6 +83,9 @@ func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controlle
 		cg, cctx := errgroup.WithContext(gctx)
 		cg.Go(func() error { return controller.RunManager(cctx, c, mcfg, log) })
 		cg.Go(func() error { return runScheduler(cctx, c, scfg, log) })
+		for _, run := range more {
+			cg.Go(func() error { return run(cctx, srv.KubeconfigPath()) })
+		}
 		return cg.Wait()
 	})
 	return g.Wait()

@@ -14,10 +14,22 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
+# A local registry for pull tests and hack/registry.sh.
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+  # Debian's docker-registry starts a system-wide registry on :5000 where
+  # the init system lets it. Wharf runs its own on a free loopback port
+  # only while needed (hack/registry.sh), so the one just installed stops.
+  if [[ " ${need[*]} " == *" docker-registry "* ]]; then
+    if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+      $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/docker-registry ]; then
+      $SUDO /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+    fi
+  fi
 fi

@@ -21,6 +21,20 @@
 //
 //	-sleep               serve nothing; wait for SIGTERM (init containers)
 //	-exit-after D        exit after duration D, in either mode
-//	-exit-code N         exit code used by -exit-after (default 0)
+//	-exit-code N         exit code used by -exit-after and one-shot modes (default 0)
 //	-addr HOST:PORT      listen address (default ":$PORT")
+//	-alloc-mb N          allocate and touch N MiB at start (OOM kills at start)
+//
+// The image has no shell, so exec tests run the program itself in a one-shot
+// mode: it does what these flags ask, in this order, then exits with
+// -exit-code instead of serving.
+//
+//	-echo TEXT           write TEXT and a newline to stdout
+//	-echo-stderr TEXT    write TEXT and a newline to stderr
+//	-print-file PATH     write the file to stdout (exit 1 if unreadable)
+//	-print-env           write the environment, one variable a line
+//	-cat                 copy stdin to stdout until EOF
+//	-tty                 write "tty=BOOL size=COLSxROWS" for stdin, then
+//	                     "size=COLSxROWS" on every SIGWINCH, until stdin ends
+//	                     or a line reads "exit"
 package main

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -24,6 +25,16 @@ type options struct {
 	sleep     bool
 	exitAfter time.Duration
 	exitCode  int
+	allocMiB  int
+
+	// The one-shot modes, for exec: do what they ask, then exit with
+	// exitCode instead of serving.
+	echo       string
+	echoStderr string
+	printFile  string
+	printEnv   bool
+	cat        bool
+	tty        bool
 }
 
 func main() {
@@ -35,6 +46,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts, err := parseFlags(args, stderr)
 	if err != nil {
 		return 2
+	}
+	if opts.allocMiB > 0 {
+		// Kept until the process exits: a memory limit below it kills the
+		// process at start.
+		defer runtime.KeepAlive(touch(opts.allocMiB))
+	}
+	if opts.oneShot() {
+		return runOneShot(opts, os.Stdin, stdout, stderr)
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
@@ -119,8 +138,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.addr, "addr", ":"+port, "listen address")
 	fs.BoolVar(&o.sleep, "sleep", o.sleep, "serve nothing, wait for SIGTERM")
 	fs.DurationVar(&o.exitAfter, "exit-after", 0, "exit after this long (0: never)")
-	fs.IntVar(&o.exitCode, "exit-code", 0, "exit code used by -exit-after")
+	fs.IntVar(&o.exitCode, "exit-code", 0, "exit code used by -exit-after and the one-shot modes")
+	fs.IntVar(&o.allocMiB, "alloc-mb", 0, "allocate and touch this many MiB at start, kept until exit")
+	fs.StringVar(&o.echo, "echo", "", "one-shot: write this line to stdout")
+	fs.StringVar(&o.echoStderr, "echo-stderr", "", "one-shot: write this line to stderr")
+	fs.StringVar(&o.printFile, "print-file", "", "one-shot: write this file to stdout")
+	fs.BoolVar(&o.printEnv, "print-env", false, "one-shot: write the environment to stdout, one variable a line")
+	fs.BoolVar(&o.cat, "cat", false, "one-shot: copy stdin to stdout until EOF")
+	fs.BoolVar(&o.tty, "tty", false, "one-shot: report whether stdin is a terminal and its size, again on every SIGWINCH, until stdin ends or reads \"exit\"")
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.allocMiB < 0 || o.allocMiB > maxAllocMiB {
+		err := fmt.Errorf("-alloc-mb must be from 0 to %d", maxAllocMiB)
+		fmt.Fprintln(stderr, err)
 		return o, err
 	}
 	if fs.NArg() > 0 {

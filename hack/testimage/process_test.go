@@ -218,6 +218,8 @@ func TestBinary(t *testing.T) {
 		{"sleep exit-after with code", []string{"--sleep", "--exit-after", "50ms", "--exit-code", "7"}, 7},
 		{"serve exit-after", []string{"-addr", "127.0.0.1:0", "--exit-after", "50ms"}, 0},
 		{"bad flag", []string{"--nope"}, 2},
+		{"one-shot echo", []string{"--echo", "hi", "--exit-code", "4"}, 4},
+		{"alloc at start", []string{"--sleep", "--alloc-mb", "8", "--exit-after", "50ms"}, 0},
 	}
 	for _, tt := range exitAfter {
 		t.Run(tt.name, func(t *testing.T) {

@@ -161,12 +161,7 @@ func (s *server) alloc(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("mb must be an integer from 1 to %d", maxAllocMiB), http.StatusBadRequest)
 		return
 	}
-	buf := make([]byte, mb<<20)
-	// Fresh pages are mapped lazily; writing one byte per page makes them
-	// resident, which is what a memory limit counts.
-	for i := 0; i < len(buf); i += os.Getpagesize() {
-		buf[i] = 1
-	}
+	buf := touch(mb)
 	s.mu.Lock()
 	s.retained = append(s.retained, buf)
 	total := 0
@@ -219,6 +214,16 @@ func fileError(w http.ResponseWriter, err error) {
 	default:
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
+}
+
+// touch allocates mb MiB and makes them resident: fresh pages are mapped
+// lazily, and writing one byte per page is what a memory limit counts.
+func touch(mb int) []byte {
+	buf := make([]byte, mb<<20)
+	for i := 0; i < len(buf); i += os.Getpagesize() {
+		buf[i] = 1
+	}
+	return buf
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

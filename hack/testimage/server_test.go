@@ -256,6 +256,10 @@ func TestParseFlags(t *testing.T) {
 		{"sleep flag", []string{"--sleep"}, options{addr: ":9090", sleep: true}, false},
 		{"sleep subcommand", []string{"sleep", "--exit-after", "2s"}, options{addr: ":9090", sleep: true, exitAfter: 2e9}, false},
 		{"exit code", []string{"-exit-after=1ms", "-exit-code=4"}, options{addr: ":9090", exitAfter: 1e6, exitCode: 4}, false},
+		{"one-shot modes", []string{"-echo", "hi", "-echo-stderr", "ho", "-print-file", "/etc/hosts", "-print-env", "-cat", "-tty"},
+			options{addr: ":9090", echo: "hi", echoStderr: "ho", printFile: "/etc/hosts", printEnv: true, cat: true, tty: true}, false},
+		{"alloc", []string{"--sleep", "--alloc-mb", "100"}, options{addr: ":9090", sleep: true, allocMiB: 100}, false},
+		{"alloc out of range", []string{"--alloc-mb", "-1"}, options{}, true},
 		{"stray argument", []string{"serve"}, options{}, true},
 		{"bad duration", []string{"-exit-after", "soon"}, options{}, true},
 	}

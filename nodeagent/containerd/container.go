@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,11 +13,11 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/pkg/cio"
 	cerrdefs "github.com/containerd/errdefs"
 
 	"github.com/wharf/wharf/api/errdefs"
 	"github.com/wharf/wharf/nodeagent"
+	"github.com/wharf/wharf/nodeagent/containerlog"
 )
 
 // Labels on every Wharf container, the index ListContainers and a
@@ -43,7 +42,7 @@ const (
 )
 
 // StartContainer implements nodeagent.Runtime. The image must be in
-// containerd's image store already: pulling is not implemented yet.
+// containerd's image store already (PullImage).
 func (r *Runtime) StartContainer(ctx context.Context, sandboxID string, cfg nodeagent.ContainerConfig) (_ string, err error) {
 	sb, err := r.readSandbox(sandboxID)
 	if err != nil {
@@ -57,7 +56,7 @@ func (r *Runtime) StartContainer(ctx context.Context, sandboxID string, cfg node
 	if err != nil {
 		return "", fmt.Errorf("container %s of pod %s/%s: %w", spec.Name, sb.PodNamespace, sb.PodName, err)
 	}
-	opts, err := specOpts(ctx, img, sb, cfg)
+	opts, err := specOpts(ctx, img, sb, r.sandboxFilesDir(sandboxID), cfg)
 	if err != nil {
 		return "", fmt.Errorf("container %s of pod %s/%s: %w", spec.Name, sb.PodNamespace, sb.PodName, err)
 	}
@@ -89,7 +88,7 @@ func (r *Runtime) StartContainer(ctx context.Context, sandboxID string, cfg node
 			err = errors.Join(err, r.RemoveContainer(cleanup, id))
 		}
 	}()
-	task, err := c.NewTask(ctx, cio.LogFile(r.LogPath(id)))
+	task, err := c.NewTask(ctx, r.logIO(id))
 	if err != nil {
 		return "", fmt.Errorf("create task of container %s of pod %s/%s: %w", spec.Name, sb.PodNamespace, sb.PodName, err)
 	}
@@ -189,7 +188,7 @@ func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
 	if err := c.Delete(ctx, client.WithSnapshotCleanup); err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove container %s: %w", id, err)
 	}
-	if err := os.Remove(r.LogPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := containerlog.Remove(r.LogPath(id)); err != nil {
 		return fmt.Errorf("remove container %s: %w", id, err)
 	}
 	r.removeCgroups(id)
@@ -273,9 +272,13 @@ func (r *Runtime) describe(ctx context.Context, c client.Container) (nodeagent.C
 		out.State = nodeagent.ContainerExited
 		out.ExitCode = int32(st.ExitStatus)
 		out.FinishedAt = st.ExitTime
-		out.Reason = reasonError
-		if st.ExitStatus == 0 {
+		switch {
+		case r.oomKilled(info.ID, l):
+			out.Reason = reasonOOMKilled
+		case st.ExitStatus == 0:
 			out.Reason = reasonCompleted
+		default:
+			out.Reason = reasonError
 		}
 	default:
 		out.State = nodeagent.ContainerUnknown

@@ -16,10 +16,10 @@ import (
 // event stream broke (containerd restarting).
 const resubscribeDelay = time.Second
 
-// Events implements nodeagent.Runtime: task start and exit events from
-// containerd's event service, and the runtime's own sandbox events. Events
-// lost while containerd restarts are not replayed: the agent's periodic
-// resync covers them.
+// Events implements nodeagent.Runtime: task start, exit and OOM events
+// from containerd's event service (an OOM kill is told as an exit), and
+// the runtime's own sandbox events. Events lost while containerd restarts
+// are not replayed: the agent's periodic resync covers them.
 func (r *Runtime) Events(ctx context.Context) (<-chan nodeagent.Event, error) {
 	q := &eventQueue{signal: make(chan struct{}, 1)}
 	r.subsMu.Lock()
@@ -52,7 +52,8 @@ func (r *Runtime) watch(ctx context.Context, q *eventQueue) {
 	for ctx.Err() == nil {
 		msgs, errs := r.client.EventService().Subscribe(ctx,
 			fmt.Sprintf(`namespace==%q,topic=="/tasks/start"`, r.cfg.Namespace),
-			fmt.Sprintf(`namespace==%q,topic=="/tasks/exit"`, r.cfg.Namespace))
+			fmt.Sprintf(`namespace==%q,topic=="/tasks/exit"`, r.cfg.Namespace),
+			fmt.Sprintf(`namespace==%q,topic=="/tasks/oom"`, r.cfg.Namespace))
 	stream:
 		for {
 			select {
@@ -83,6 +84,7 @@ func (r *Runtime) translate(ctx context.Context, any typeurl.Any) (nodeagent.Eve
 		return nodeagent.Event{}, false
 	}
 	var ev nodeagent.Event
+	oom := false
 	switch e := v.(type) {
 	case *apievents.TaskStart:
 		ev = nodeagent.Event{Type: nodeagent.EventContainerStarted, ContainerID: e.ContainerID}
@@ -91,6 +93,11 @@ func (r *Runtime) translate(ctx context.Context, any typeurl.Any) (nodeagent.Eve
 			return nodeagent.Event{}, false // an exec'd process
 		}
 		ev = nodeagent.Event{Type: nodeagent.EventContainerExited, ContainerID: e.ContainerID}
+	case *apievents.TaskOOM:
+		// Told as an exit, so that the agent looks again: the container
+		// has exited by then, or soon will, with a kill it must report.
+		ev = nodeagent.Event{Type: nodeagent.EventContainerExited, ContainerID: e.ContainerID}
+		oom = true
 	default:
 		return nodeagent.Event{}, false
 	}
@@ -101,6 +108,13 @@ func (r *Runtime) translate(ctx context.Context, any typeurl.Any) (nodeagent.Eve
 	labels, err := c.Labels(ctx)
 	if err != nil || labels[LabelPodUID] == "" {
 		return nodeagent.Event{}, false // not a Wharf container
+	}
+	if oom {
+		// Marked before the event is passed on, so that the agent finds
+		// the mark when it looks; every subscriber marks, which is
+		// idempotent. A failure (the container removed meanwhile) leaves
+		// the cgroup's count to tell.
+		_ = markOOMKilled(ctx, c)
 	}
 	ev.PodUID, ev.SandboxID = labels[LabelPodUID], labels[LabelSandboxID]
 	return ev, true

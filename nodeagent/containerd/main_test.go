@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
+
+	"github.com/wharf/wharf/nodeagent/containerlog"
 )
 
 const testNamespace = "wharf-test"
@@ -27,6 +29,11 @@ type testEnv struct {
 var env *testEnv
 
 func TestMain(m *testing.M) {
+	// The test binary is the containers' logger too (testLogger), as the
+	// wharf binary is in production.
+	if len(os.Args) > 1 && os.Args[1] == "container-logger" {
+		os.Exit(containerlog.Main(os.Args[2:]))
+	}
 	os.Exit(runMain(m))
 }
 
@@ -181,7 +188,7 @@ func newTestRuntime(t *testing.T) *Runtime {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r, err := New(ctx, Config{Address: env.address, Namespace: testNamespace, StateDir: t.TempDir()})
+	r, err := New(ctx, Config{Address: env.address, Namespace: testNamespace, StateDir: t.TempDir(), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -191,4 +198,15 @@ func newTestRuntime(t *testing.T) *Runtime {
 		}
 	})
 	return r
+}
+
+// testLogger has the shim run this test binary as the containers' logger
+// (see TestMain).
+func testLogger(t *testing.T) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{exe, "container-logger"}
 }

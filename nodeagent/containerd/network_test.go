@@ -79,6 +79,16 @@ func TestPodIPAnswersHTTP(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "web") {
 		t.Errorf("GET pod: got %d %q, want 200 naming the pod's hostname web", resp.StatusCode, body)
 	}
+	// The pod's /etc/hosts names it at its IP, as the kubelet's does.
+	resp, err = hc.Get("http://" + net.JoinHostPort(sb.IP, "8080") + "/files?path=/etc/hosts")
+	if err != nil {
+		t.Fatalf("GET pod /etc/hosts: %v", err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := sb.IP + "\tweb\n"; resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+		t.Errorf("/etc/hosts: got %d %q, want it to hold %q", resp.StatusCode, body, want)
+	}
 	if err := r.StopContainer(ctx, id, 10*time.Second); err != nil {
 		t.Fatalf("StopContainer: %v", err)
 	}

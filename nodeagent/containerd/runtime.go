@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wharf/wharf/nodeagent"
 	"github.com/wharf/wharf/nodeagent/podnet"
@@ -30,6 +33,12 @@ type Config struct {
 	Namespace string
 	// StateDir holds sandbox records and container logs.
 	StateDir string
+	// Logger is the command containerd's shim runs to write each
+	// container's log file in the CRI format, e.g.
+	// ["/usr/local/bin/wharf", "container-logger"] (containerlog.Main): a
+	// program and at most one argument. When empty, the shim writes the
+	// file itself, raw: no timestamps, streams mixed.
+	Logger []string
 	// Network gives each sandbox its network namespace and address. When
 	// nil, each container gets a private network namespace of its own
 	// with only a loopback device, and sandboxes have no IP.
@@ -38,7 +47,19 @@ type Config struct {
 	// agent tells the pod CIDR (UpdatePodCIDR), which it learns from the
 	// Node only after registering; its PodCIDR is ignored.
 	PodNetwork *podnet.Config
+	// InsecureRegistries are registries ("host" or "host:port") pulled
+	// from over plain HTTP.
+	InsecureRegistries []string
+	// ResolvConf is the host's resolver configuration that pods copy
+	// (dnsPolicy Default, and ClusterFirst while there is no cluster
+	// DNS); default /etc/resolv.conf. On hosts whose /etc/resolv.conf
+	// names a local stub resolver (systemd-resolved's 127.0.0.53), point
+	// it at the upstream file, as the kubelet's --resolv-conf.
+	ResolvConf string
 }
+
+// DefaultResolvConf is Config.ResolvConf's default.
+const DefaultResolvConf = "/etc/resolv.conf"
 
 func (c Config) validate() error {
 	var errs []error
@@ -53,6 +74,9 @@ func (c Config) validate() error {
 	} else if !filepath.IsAbs(c.StateDir) {
 		errs = append(errs, fmt.Errorf("StateDir %q: must be an absolute path", c.StateDir))
 	}
+	if c.ResolvConf != "" && !filepath.IsAbs(c.ResolvConf) {
+		errs = append(errs, fmt.Errorf("ResolvConf %q: must be an absolute path", c.ResolvConf))
+	}
 	return errors.Join(errs...)
 }
 
@@ -61,6 +85,13 @@ func (c Config) validate() error {
 type Runtime struct {
 	cfg    Config
 	client *client.Client
+
+	// registries says how to reach each registry; registryClient is
+	// their one HTTP client, so that connections are reused.
+	registries     docker.RegistryHosts
+	registryClient *http.Client
+	// pulls joins concurrent pulls of one image.
+	pulls singleflight.Group
 
 	// mu serialises changes to sandbox records, and guards network.
 	mu      sync.Mutex
@@ -81,7 +112,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("containerd runtime: %w", err)
 	}
-	for _, d := range []string{sandboxDir(cfg.StateDir), logDir(cfg.StateDir)} {
+	if cfg.ResolvConf == "" {
+		cfg.ResolvConf = DefaultResolvConf
+	}
+	for _, d := range []string{sandboxDir(cfg.StateDir), logDir(cfg.StateDir), fifoDir(cfg.StateDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("containerd runtime: %w", err)
 		}
@@ -90,7 +124,15 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("containerd at %s: %w", cfg.Address, err)
 	}
-	r := &Runtime{cfg: cfg, client: c, network: cfg.Network, subs: map[*eventQueue]struct{}{}}
+	hc := &http.Client{Transport: docker.DefaultHTTPTransport(nil)}
+	r := &Runtime{
+		cfg:            cfg,
+		client:         c,
+		registries:     registryHosts(cfg.InsecureRegistries, hc),
+		registryClient: hc,
+		network:        cfg.Network,
+		subs:           map[*eventQueue]struct{}{},
+	}
 	if _, err := r.Version(ctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("containerd at %s does not answer: is it running? Start it with `systemctl start containerd` (Debian package containerd), or point --containerd-address at its socket: %w", cfg.Address, err)
@@ -99,7 +141,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 }
 
 // Close closes the connection to containerd; containers keep running.
-func (r *Runtime) Close() error { return r.client.Close() }
+func (r *Runtime) Close() error {
+	r.registryClient.CloseIdleConnections()
+	return r.client.Close()
+}
 
 // Client is the underlying containerd client, for tests and tools that
 // import images.
@@ -151,6 +196,9 @@ func (r *Runtime) Network() *podnet.Network {
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandboxes") }
 func logDir(stateDir string) string     { return filepath.Join(stateDir, "logs") }
+
+// fifoDir holds the FIFOs of exec'd processes' streams while they run.
+func fifoDir(stateDir string) string { return filepath.Join(stateDir, "fifo") }
 
 // LogPath is the file a container's stdout and stderr go to.
 func (r *Runtime) LogPath(containerID string) string {

@@ -58,7 +58,9 @@ func runSandbox(t *testing.T, r *Runtime, name string) *nodeagent.Sandbox {
 	return sb
 }
 
-// waitExited waits for the exit event of id and returns the container.
+// waitExited waits for an exit event of id after which the container has
+// exited, as the agent looks again at every event (an OOM kill is told
+// before the exit too), and returns the container.
 func waitExited(t *testing.T, r *Runtime, events <-chan nodeagent.Event, sb *nodeagent.Sandbox, id string) nodeagent.Container {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
@@ -71,7 +73,9 @@ func waitExited(t *testing.T, r *Runtime, events <-chan nodeagent.Event, sb *nod
 			if ev.PodUID != sb.PodUID || ev.SandboxID != sb.ID {
 				t.Errorf("exit event: got pod %q sandbox %q, want %q %q", ev.PodUID, ev.SandboxID, sb.PodUID, sb.ID)
 			}
-			return findContainer(t, r, sb.ID, id)
+			if c := findContainer(t, r, sb.ID, id); c.State == nodeagent.ContainerExited {
+				return c
+			}
 		case <-deadline:
 			t.Fatalf("no exit event for %s within 20s", id)
 		}
@@ -230,6 +234,7 @@ func TestListAndRemoveSandbox(t *testing.T) {
 	for _, id := range ids {
 		assertGone(t, r, id)
 	}
+	assertSandboxGone(t, r, sb.ID)
 	waitEvent(t, events, nodeagent.Event{Type: nodeagent.EventSandboxStopped, PodUID: sb.PodUID, SandboxID: sb.ID})
 	if sbs, _ := r.ListSandboxes(ctx, sb.PodUID); len(sbs) != 0 {
 		t.Errorf("ListSandboxes after remove: got %d, want 0", len(sbs))
@@ -287,6 +292,17 @@ func assertGone(t *testing.T, r *Runtime, id string) {
 	}
 	if _, err := os.Stat(r.LogPath(id)); !os.IsNotExist(err) {
 		t.Errorf("log of %s after remove: got %v, want not exist", id, err)
+	}
+}
+
+// assertSandboxGone checks that nothing of a removed sandbox is left under
+// StateDir: neither its record nor its pod files.
+func assertSandboxGone(t *testing.T, r *Runtime, id string) {
+	t.Helper()
+	for _, p := range []string{r.sandboxPath(id), r.sandboxFilesDir(id)} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s after RemovePodSandbox: got %v, want not exist", p, err)
+		}
 	}
 }
 

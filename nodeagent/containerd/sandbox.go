@@ -21,8 +21,13 @@ import (
 type sandboxRecord struct {
 	nodeagent.Sandbox
 	// NetNSPath is the namespace the containers join; "" when the runtime
-	// has no network.
+	// has no network or the pod is on the host's network.
 	NetNSPath string `json:",omitempty"`
+	// Hostname is the containers' host name, "" for a host-network pod,
+	// whose containers share the node's UTS namespace.
+	Hostname string `json:",omitempty"`
+	// HostNetwork says that the containers join the node's network.
+	HostNetwork bool `json:",omitempty"`
 }
 
 func (r *Runtime) sandboxPath(id string) string {
@@ -61,37 +66,53 @@ func (r *Runtime) writeSandbox(rec *sandboxRecord) error {
 	return os.Rename(tmp, r.sandboxPath(rec.ID))
 }
 
-// RunPodSandbox implements nodeagent.Runtime.
-func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint32) (*nodeagent.Sandbox, error) {
-	if pod.Spec.HostNetwork {
-		return nil, fmt.Errorf("sandbox of pod %s/%s: hostNetwork is not supported by the containerd runtime", pod.Namespace, pod.Name)
+// RunPodSandbox implements nodeagent.Runtime: the pod's network namespace
+// and address, unless it is on the host's network, and the /etc/hosts,
+// /etc/hostname and /etc/resolv.conf its containers share.
+func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint32) (_ *nodeagent.Sandbox, err error) {
+	rec := &sandboxRecord{
+		Sandbox: nodeagent.Sandbox{
+			ID:           newID(),
+			PodUID:       pod.UID,
+			PodNamespace: pod.Namespace,
+			PodName:      pod.Name,
+			Attempt:      attempt,
+			Ready:        true,
+			CreatedAt:    time.Now(),
+		},
+		HostNetwork: pod.Spec.HostNetwork,
 	}
-	rec := &sandboxRecord{Sandbox: nodeagent.Sandbox{
-		ID:           newID(),
-		PodUID:       pod.UID,
-		PodNamespace: pod.Namespace,
-		PodName:      pod.Name,
-		Attempt:      attempt,
-		Ready:        true,
-		CreatedAt:    time.Now(),
-	}}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.network == nil && r.cfg.PodNetwork != nil {
-		return nil, fmt.Errorf("sandbox of pod %s/%s: the pod network has no pod CIDR yet", pod.Namespace, pod.Name)
-	}
-	if n := r.network; n != nil {
-		ns, err := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
-		if err != nil {
+	hostname := podHostname(pod)
+	if rec.HostNetwork {
+		if hostname, err = os.Hostname(); err != nil {
 			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 		}
+	} else {
+		rec.Hostname = hostname
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cleanup := context.WithoutCancel(ctx)
+	if n := r.network; n != nil && !rec.HostNetwork {
+		ns, serr := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
+		if serr != nil {
+			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, serr)
+		}
+		defer func() {
+			if err != nil {
+				err = errors.Join(err, n.Teardown(cleanup, pod.UID))
+			}
+		}()
 		rec.NetNSPath, rec.IP = ns.NetNSPath, ns.IP.String()
+	} else if n == nil && r.cfg.PodNetwork != nil && !rec.HostNetwork {
+		return nil, fmt.Errorf("sandbox of pod %s/%s: the pod network has no pod CIDR yet", pod.Namespace, pod.Name)
+	}
+	dir := r.sandboxFilesDir(rec.ID)
+	if err := r.writePodFiles(dir, pod, hostname, rec.IP); err != nil {
+		return nil, errors.Join(fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err), os.RemoveAll(dir))
 	}
 	if err := r.writeSandbox(rec); err != nil {
-		if n := r.network; n != nil {
-			err = errors.Join(err, n.Teardown(context.WithoutCancel(ctx), pod.UID))
-		}
-		return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		return nil, errors.Join(fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, err), os.RemoveAll(dir))
 	}
 	out := rec.Sandbox
 	return &out, nil
@@ -160,6 +181,11 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, id string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// The files before the record: a failure leaves the record, and the
+	// next try removes what is left.
+	if err := os.RemoveAll(r.sandboxFilesDir(id)); err != nil {
+		return fmt.Errorf("remove sandbox %s: %w", id, err)
+	}
 	if err := os.Remove(r.sandboxPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove sandbox %s: %w", id, err)
 	}

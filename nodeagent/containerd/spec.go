@@ -22,12 +22,13 @@ const cfsPeriod = 100000
 
 // specOpts builds the OCI spec the way Kubernetes does: the image's config
 // first (entrypoint, cmd, env, working dir, user), then the pod spec's
-// command, args, env, working dir and volume mounts over it.
+// command, args, env, working dir and volume mounts over it, and the
+// sandbox's namespaces and shared files (filesDir; "" for none).
 //
 // The environment is cfg.Env, which the agent resolved. Without it (a
 // caller that resolves nothing) only literal values and $(VAR) references
 // are resolved, and a valueFrom or envFrom is a *containerenv.ConfigError.
-func specOpts(ctx context.Context, img client.Image, sb *sandboxRecord, cfg nodeagent.ContainerConfig) ([]oci.SpecOpts, error) {
+func specOpts(ctx context.Context, img client.Image, sb *sandboxRecord, filesDir string, cfg nodeagent.ContainerConfig) ([]oci.SpecOpts, error) {
 	c := cfg.Container
 	env := cfg.Env
 	if env == nil {
@@ -63,13 +64,22 @@ func specOpts(ctx context.Context, img client.Image, sb *sandboxRecord, cfg node
 	if len(env) > 0 {
 		opts = append(opts, oci.WithEnv(env))
 	}
-	if len(cfg.Mounts) > 0 {
-		opts = append(opts, oci.WithMounts(bindMounts(cfg.Mounts)))
+	if mounts := append(podFileMounts(filesDir, cfg.Mounts), bindMounts(cfg.Mounts)...); len(mounts) > 0 {
+		opts = append(opts, oci.WithMounts(mounts))
 	}
 	if c.WorkingDir != "" {
 		opts = append(opts, oci.WithProcessCwd(c.WorkingDir))
 	}
-	opts = append(opts, oci.WithHostname(sb.PodName))
+	switch {
+	case sb.HostNetwork:
+		// The node's network and host name, as the kubelet gives
+		// host-network pods.
+		opts = append(opts, oci.WithHostNamespace(specs.NetworkNamespace), oci.WithHostNamespace(specs.UTSNamespace))
+	case sb.Hostname != "":
+		opts = append(opts, oci.WithHostname(sb.Hostname))
+	default: // a record from before sandboxes had a host name
+		opts = append(opts, oci.WithHostname(sb.PodName))
+	}
 	if sb.NetNSPath != "" {
 		opts = append(opts, oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: sb.NetNSPath}))
 	}
@@ -125,6 +135,11 @@ func resourceOpts(res core.ResourceRequirements) ([]oci.SpecOpts, error) {
 				return nil, fmt.Errorf("memory limit %s: must be positive", q)
 			}
 			opts = append(opts, oci.WithMemoryLimit(uint64(q.Value())))
+			if swapLimitable() {
+				// As the kubelet does: no swap beyond the limit, so that
+				// a container over it is OOM-killed, not swapped out.
+				opts = append(opts, oci.WithMemorySwap(q.Value()))
+			}
 		default:
 			if !strings.Contains(string(name), "/") && name != core.ResourceEphemeralStorage {
 				return nil, fmt.Errorf("limit on %s is not supported by the containerd runtime", name)

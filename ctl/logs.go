@@ -1,0 +1,397 @@
+package ctl
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wharf/wharf/api/client"
+	"github.com/wharf/wharf/api/core"
+	"github.com/wharf/wharf/api/labels"
+	"github.com/wharf/wharf/api/meta"
+	"github.com/wharf/wharf/api/scheme"
+)
+
+// defaultContainerAnnotation names the container kubectl picks in a pod
+// of several when none is named.
+const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+const logsUsage = "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]': POD or TYPE/NAME is a required argument for the logs command"
+
+type logsOptions struct {
+	container     string
+	follow        bool
+	previous      bool
+	tail          int64
+	since         time.Duration
+	sinceTime     string
+	timestamps    bool
+	limitBytes    int64
+	allContainers bool
+	prefix        bool
+}
+
+func newLogsCommand(g *globalOptions, s streams) *cobra.Command {
+	o := &logsOptions{}
+	cmd := &cobra.Command{
+		Use:   "logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]",
+		Short: "Print the logs of a container in a pod",
+		Long: `Print the logs of a container in a pod, as its node's agent keeps them.
+
+TYPE/NAME of a deployment, replica set, stateful set, daemon set, job or
+service prints the logs of one of its pods, the most alive one. A pod of
+several containers needs -c, else the container its
+kubectl.kubernetes.io/default-container annotation names, else its first
+container is used.`,
+		Example: `  wharf logs web-5d8f7c9b4-x2x7k
+  wharf logs -f deployment/web
+  wharf logs web-5d8f7c9b4-x2x7k -c sidecar --tail 20
+  wharf logs -p web-5d8f7c9b4-x2x7k --since 10m --timestamps
+  wharf logs multi --all-containers --prefix`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.complete(args); err != nil {
+				return err
+			}
+			query, err := o.query()
+			if err != nil {
+				return err
+			}
+			sess, err := g.connect()
+			if err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), sess, s, args[0], query)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.container, "container", "c", "", "print the logs of this container")
+	f.BoolVarP(&o.follow, "follow", "f", false, "keep streaming the logs as they are written")
+	f.BoolVarP(&o.previous, "previous", "p", false, "print the logs of the previous, terminated instance of the container")
+	f.Int64Var(&o.tail, "tail", -1, "print only the last N lines (-1: all)")
+	f.DurationVar(&o.since, "since", 0, "print only the logs newer than this duration (5s, 2m, 3h)")
+	f.StringVar(&o.sinceTime, "since-time", "", "print only the logs after this RFC 3339 time")
+	f.BoolVar(&o.timestamps, "timestamps", false, "start each line with its RFC 3339 time")
+	f.Int64Var(&o.limitBytes, "limit-bytes", 0, "print at most this many bytes (0: no limit)")
+	f.BoolVar(&o.allContainers, "all-containers", false, "print the logs of every container of the pod")
+	f.BoolVar(&o.prefix, "prefix", false, "start each line with the pod and container it comes from")
+	return cmd
+}
+
+// complete checks the arguments and flags that need no server.
+func (o *logsOptions) complete(args []string) error {
+	switch len(args) {
+	case 1:
+	case 2:
+		if o.container != "" {
+			return errors.New("only one of -c or an inline [CONTAINER] arg is allowed")
+		}
+		o.container = args[1]
+	default:
+		return errors.New(logsUsage)
+	}
+	switch {
+	case o.allContainers && o.container != "":
+		return fmt.Errorf("--all-containers=true should not be specified with container name %s", o.container)
+	case o.tail < -1:
+		return errors.New("--tail must be greater than or equal to -1")
+	case o.limitBytes < 0:
+		return errors.New("--limit-bytes must be greater than 0")
+	case o.since < 0:
+		return errors.New("--since must be greater than 0")
+	case o.since != 0 && o.sinceTime != "":
+		return errors.New("at most one of `sinceTime` or `sinceSeconds` may be specified")
+	}
+	return nil
+}
+
+// query is the pods/log query of the flags, the container left out.
+func (o *logsOptions) query() (url.Values, error) {
+	q := url.Values{}
+	for name, set := range map[string]bool{"follow": o.follow, "previous": o.previous, "timestamps": o.timestamps} {
+		if set {
+			q.Set(name, "true")
+		}
+	}
+	if o.tail >= 0 {
+		q.Set("tailLines", strconv.FormatInt(o.tail, 10))
+	}
+	if o.limitBytes > 0 {
+		q.Set("limitBytes", strconv.FormatInt(o.limitBytes, 10))
+	}
+	if o.since > 0 {
+		// Whole seconds, rounded up: a moment ago is a second ago.
+		q.Set("sinceSeconds", strconv.FormatInt(int64(math.Ceil(o.since.Seconds())), 10))
+	}
+	if o.sinceTime != "" {
+		t, err := time.Parse(time.RFC3339, o.sinceTime)
+		if err != nil {
+			return nil, fmt.Errorf("--since-time %q is not an RFC 3339 time such as 2006-01-02T15:04:05Z", o.sinceTime)
+		}
+		q.Set("sinceTime", t.Format(time.RFC3339))
+	}
+	return q, nil
+}
+
+func (o *logsOptions) run(ctx context.Context, sess *session, s streams, arg string, query url.Values) error {
+	pod, err := findLogsPod(ctx, sess, s, arg)
+	if err != nil {
+		return err
+	}
+	var containers []string
+	switch {
+	case o.allContainers:
+		for _, c := range pod.Spec.InitContainers {
+			containers = append(containers, c.Name)
+		}
+		for _, c := range pod.Spec.Containers {
+			containers = append(containers, c.Name)
+		}
+	case o.container != "":
+		containers = []string{o.container}
+	default:
+		c, err := defaultContainer(pod, s.errOut)
+		if err != nil {
+			return err
+		}
+		containers = []string{c}
+	}
+	podRes, _ := sess.scheme.ByKind("v1", "Pod")
+	path := resourcePath(podRes, pod.Namespace, pod.Name) + "/log"
+	stream := func(ctx context.Context, container string, w io.Writer) error {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("container", container)
+		body, _, err := sess.client.Stream(ctx, path, q, "")
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		if o.prefix {
+			err = copyLines(w, body, fmt.Sprintf("[pod/%s/%s] ", pod.Name, container))
+		} else if len(containers) > 1 {
+			err = copyLines(w, body, "")
+		} else {
+			_, err = io.Copy(w, body)
+		}
+		if err != nil && o.follow && ctx.Err() != nil {
+			return nil // interrupted while following: the usual way to stop
+		}
+		return err
+	}
+
+	if !o.follow || len(containers) == 1 {
+		for _, c := range containers {
+			if err := stream(ctx, c, s.out); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Followed logs of several containers never end: all at once, a whole
+	// line at a time.
+	out := &lockedWriter{w: s.out}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range containers {
+		g.Go(func() error { return stream(gctx, c, out) })
+	}
+	return g.Wait()
+}
+
+// findLogsPod resolves POD or TYPE/NAME to the pod whose logs to print.
+func findLogsPod(ctx context.Context, sess *session, s streams, arg string) (*core.Pod, error) {
+	pods := client.For[core.Pod](sess.client)
+	kind, name, slashed := strings.Cut(arg, "/")
+	if !slashed {
+		return pods.Get(ctx, sess.namespace, arg)
+	}
+	if kind == "" || name == "" {
+		return nil, fmt.Errorf("arguments in resource/name form must have a single resource and name, not %q", arg)
+	}
+	res, err := sess.scheme.Lookup(kind)
+	if err != nil {
+		return nil, err
+	}
+	if res.Kind == "Pod" && res.Group == "" {
+		return pods.Get(ctx, sess.namespace, name)
+	}
+	b, err := sess.getObject(ctx, res, sess.namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := podSelector(res, b)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pods.List(ctx, sess.namespace, client.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return nil, err
+	}
+	if len(list.Items) == 0 {
+		return nil, fmt.Errorf("no pods of %s match its selector %s", objectName(res, name), sel)
+	}
+	best := &list.Items[0]
+	for i := range list.Items[1:] {
+		if p := &list.Items[i+1]; moreAlive(p, best) {
+			best = p
+		}
+	}
+	if len(list.Items) > 1 {
+		fmt.Fprintf(s.errOut, "Found %d pods, using pod/%s\n", len(list.Items), best.Name)
+	}
+	return best, nil
+}
+
+// podSelector is the label selector of the pods an object runs, from its
+// JSON: spec.selector, a label selector, or a Service's map of labels.
+func podSelector(res *scheme.Resource, obj []byte) (string, error) {
+	var spec struct {
+		Spec struct {
+			Selector json.RawMessage `json:"selector"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(obj, &spec); err != nil {
+		return "", fmt.Errorf("decoding the %s: %w", res.Kind, err)
+	}
+	raw := spec.Spec.Selector
+	none := fmt.Errorf("cannot print the logs of a %s: it selects no pods", res.Kind)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", none
+	}
+	if res.Kind == "Service" && res.Group == "" {
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return "", none
+		}
+		return labels.SelectorFromSet(m).String(), nil
+	}
+	var ls meta.LabelSelector
+	if err := json.Unmarshal(raw, &ls); err != nil {
+		return "", none
+	}
+	sel, err := labels.FromLabelSelector(&ls)
+	if err != nil {
+		return "", fmt.Errorf("the selector of the %s: %w", res.Kind, err)
+	}
+	return sel.String(), nil
+}
+
+// moreAlive orders pods as kubectl picks one of many: placed on a node,
+// then further along (Running over Unknown over Pending), ready, ready
+// for longer, fewer restarts, older.
+func moreAlive(a, b *core.Pod) bool {
+	if (a.Spec.NodeName != "") != (b.Spec.NodeName != "") {
+		return a.Spec.NodeName != ""
+	}
+	rank := map[core.PodPhase]int{core.PodPending: 0, core.PodUnknown: 1, core.PodRunning: 2}
+	if ra, rb := rank[a.Status.Phase], rank[b.Status.Phase]; ra != rb {
+		return ra > rb
+	}
+	if a.IsReady() != b.IsReady() {
+		return a.IsReady()
+	}
+	if a.IsReady() {
+		ta, tb := readySince(a), readySince(b)
+		if !ta.Equal(tb) {
+			return !ta.IsZero() && (tb.IsZero() || ta.Before(tb))
+		}
+	}
+	if ra, rb := maxRestarts(a), maxRestarts(b); ra != rb {
+		return ra < rb
+	}
+	ca, cb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
+	if !ca.Equal(cb) {
+		return ca.Before(cb)
+	}
+	return a.Name < b.Name
+}
+
+func readySince(p *core.Pod) time.Time {
+	if c := p.Status.Condition(core.PodReady); c != nil {
+		return c.LastTransitionTime.Time
+	}
+	return time.Time{}
+}
+
+func maxRestarts(p *core.Pod) int32 {
+	var n int32
+	for _, c := range p.Status.ContainerStatuses {
+		n = max(n, c.RestartCount)
+	}
+	return n
+}
+
+// defaultContainer picks the container of a pod when none is named, as
+// kubectl does, and says so when the pod has others.
+func defaultContainer(pod *core.Pod, warn io.Writer) (string, error) {
+	has := func(name string) bool {
+		return slices.ContainsFunc(pod.Spec.AllContainers(), func(c core.Container) bool { return c.Name == name })
+	}
+	if name := pod.Annotations[defaultContainerAnnotation]; name != "" {
+		if has(name) {
+			return name, nil
+		}
+		fmt.Fprintf(warn, "Warning: default container name %q not found in pod %s\n", name, pod.Name)
+	}
+	if len(pod.Spec.Containers) == 0 {
+		return "", fmt.Errorf("pod %s/%s does not have any containers", pod.Namespace, pod.Name)
+	}
+	first := pod.Spec.Containers[0].Name
+	if len(pod.Spec.Containers) > 1 || len(pod.Spec.InitContainers) > 0 {
+		var names []string
+		for _, c := range pod.Spec.Containers {
+			names = append(names, c.Name)
+		}
+		for _, c := range pod.Spec.InitContainers {
+			names = append(names, c.Name+" (init)")
+		}
+		fmt.Fprintf(warn, "Defaulted container %q out of: %s\n", first, strings.Join(names, ", "))
+	}
+	return first, nil
+}
+
+// copyLines copies r to w a whole line at a time, each after prefix, so
+// that streams written together do not mix within a line.
+func copyLines(w io.Writer, r io.Reader, prefix string) error {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			if _, werr := io.WriteString(w, prefix+line); werr != nil {
+				return werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
