@@ -153,19 +153,10 @@ func (s *serverSession) serve(ctx context.Context, run RunFunc) error {
 		streams.Resize = s.resize
 	}
 
-	// An empty message on the first writable channel tells the client
-	// the session is up, as the kubelet and the API server do.
-	hello := channelStatus
-	switch {
-	case s.opts.Stdout:
-		hello = channelStdout
-	case s.opts.Stderr:
-		hello = channelStderr
-	}
-	if err := s.write(hello, nil); err != nil {
-		s.conn.Close()
-		return err
-	}
+	// No empty "hello" message on the first output channel, as the
+	// kubelet sends: kubectl's WebSocket client may not have set up its
+	// streams yet when it arrives, and logs "Unknown stream id" for it.
+	// The 101 response already says the session is up.
 
 	readDone := make(chan struct{})
 	go func() {
