@@ -48,3 +48,7 @@ awk '
 echo
 echo "100-replica rollout on 50 simulated nodes:"
 RUNS=$COUNT hack/bench-rollout.sh
+
+echo
+echo "pod start latency on a real node (private containerd, 30 pods):"
+RUNS=${PODSTART_RUNS:-1} hack/bench-podstart.sh

@@ -68,17 +68,18 @@ func (p *podProbes) sync(pod *core.Pod, st *podState, sb *Sandbox) {
 		if pod.Spec.HostNetwork || target.PodIP == "" {
 			target.PodIP = p.a.hostIP
 		}
+		restarted := cur.Attempt > 0
 		if c.StartupProbe != nil {
-			p.ensureLocked(probe.Startup, c.StartupProbe, target)
+			p.ensureLocked(probe.Startup, c.StartupProbe, target, restarted)
 			if p.results[probeKey{cur.ID, probe.Startup}].result != probe.Success {
 				continue
 			}
 		}
 		if c.LivenessProbe != nil {
-			p.ensureLocked(probe.Liveness, c.LivenessProbe, target)
+			p.ensureLocked(probe.Liveness, c.LivenessProbe, target, restarted)
 		}
 		if c.ReadinessProbe != nil {
-			p.ensureLocked(probe.Readiness, c.ReadinessProbe, target)
+			p.ensureLocked(probe.Readiness, c.ReadinessProbe, target, restarted)
 		}
 	}
 	for k, cancel := range p.workers {
@@ -90,10 +91,27 @@ func (p *podProbes) sync(pod *core.Pod, st *podState, sb *Sandbox) {
 	}
 }
 
-func (p *podProbes) ensureLocked(kind probe.Kind, spec *core.Probe, target probe.Target) {
+// ensureLocked starts the probe of kind for the container instance of
+// target unless it runs. The kubelet keeps one worker per container,
+// ticking every period, so a restarted instance is first probed at the
+// next tick, not at once; a restarted instance here waits a period too,
+// or a program still starting would fail a strict liveness probe again
+// and again.
+func (p *podProbes) ensureLocked(kind probe.Kind, spec *core.Probe, target probe.Target, restarted bool) {
 	k := probeKey{target.ContainerID, kind}
 	if _, ok := p.workers[k]; ok {
 		return
+	}
+	if restarted {
+		period := spec.PeriodSeconds
+		if period <= 0 {
+			period = 10
+		}
+		if spec.InitialDelaySeconds < period {
+			delayed := *spec
+			delayed.InitialDelaySeconds = period
+			spec = &delayed
+		}
 	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	p.workers[k] = cancel
