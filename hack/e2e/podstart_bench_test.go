@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,7 +34,9 @@ func BenchmarkPodStart(b *testing.B) {
 	n := realNodeFor(b)
 	pods := *podstartPods
 	ctx := context.Background()
-	nsName := nsPrefix + "bench"
+	// A namespace of its own each run: the one before may still be
+	// terminating.
+	nsName := fmt.Sprintf("%sbench-%x", nsPrefix, time.Now().UnixNano()&0xffffff)
 	nss := apiclient.For[core.Namespace](n.client)
 	if _, err := nss.Create(ctx, "", &core.Namespace{ObjectMeta: meta.ObjectMeta{Name: nsName}}); err != nil {
 		b.Fatalf("create namespace: %v", err)
@@ -198,6 +201,21 @@ func (n *realNode) deleteAll(b *testing.B, ns string) {
 		return ""
 	}); err != nil {
 		b.Fatalf("deleting the benchmark's pods: %v", err)
+	}
+	// The pods leave the API before the agent has removed their
+	// containers and networks: wait for that too, or the next round's
+	// first pods compete with the teardown for the CPU.
+	if err := poll(2*time.Minute, func() string {
+		out, err := n.ctr("containers", "ls", "-q")
+		if err != nil {
+			return err.Error()
+		}
+		if left := strings.Fields(out); len(left) > 0 {
+			return fmt.Sprintf("%d containers left", len(left))
+		}
+		return ""
+	}); err != nil {
+		b.Fatalf("the node removing the benchmark's containers: %v", err)
 	}
 }
 
