@@ -70,6 +70,9 @@ type Config struct {
 	// InsecureRegistries are registries ("host:port") reached over plain
 	// HTTP, such as a local registry on loopback.
 	InsecureRegistries []string
+	// ResolvConf is the resolver configuration pods copy (the kubelet's
+	// --resolv-conf); "" is /etc/resolv.conf.
+	ResolvConf string
 	// ServerAddress and ServerPort are where the agent serves container
 	// logs and exec to the API server (the kubelet's port 10250). The
 	// address defaults to NodeIP, else 127.0.0.1; port 0 picks a free one.
@@ -153,6 +156,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RootDir, "root-dir", c.RootDir, "directory for pod volumes (real node)")
 	fs.StringVar(&c.CNIBridge, "cni-bridge", c.CNIBridge, "host bridge the pods' network interfaces join (real node)")
 	fs.StringSliceVar(&c.InsecureRegistries, "insecure-registry", c.InsecureRegistries, "a registry (host:port) to pull from over plain HTTP; repeat or separate with commas (real node)")
+	fs.StringVar(&c.ResolvConf, "resolv-conf", c.ResolvConf, "resolver configuration file pods copy; point it at the upstream one where /etc/resolv.conf names a local stub resolver such as systemd-resolved's (default /etc/resolv.conf) (real node)")
 	fs.StringVar(&c.ServerAddress, "agent-address", c.ServerAddress, "address the agent serves logs and exec on (default: --node-ip, else 127.0.0.1) (real node)")
 	fs.IntVar(&c.ServerPort, "agent-port", c.ServerPort, "port the agent serves logs and exec on; 0 picks a free one (real node)")
 	fs.StringVar(&c.NodeNamePrefix, "node-name-prefix", c.NodeNamePrefix, "simulated nodes are named this prefix and a four-digit index (sim-0001)")
@@ -237,6 +241,9 @@ func (c *Config) validateRealNode(bad func(string, ...any)) {
 		if !filepath.IsAbs(d.path) {
 			bad("%s %q must be an absolute path", d.flag, d.path)
 		}
+	}
+	if c.ResolvConf != "" && !filepath.IsAbs(c.ResolvConf) {
+		bad("--resolv-conf %q must be an absolute path", c.ResolvConf)
 	}
 	if c.ServerAddress != "" && net.ParseIP(c.ServerAddress) == nil {
 		bad("--agent-address %q is not an IP address", c.ServerAddress)

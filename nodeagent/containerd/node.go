@@ -35,6 +35,7 @@ func ConfigFor(cfg nodeagent.Config) Config {
 			StateDir:   filepath.Join(cfg.StateDir, "network"),
 		},
 		InsecureRegistries: cfg.InsecureRegistries,
+		ResolvConf:         cfg.ResolvConf,
 		Logger:             selfLogger(),
 	}
 }
