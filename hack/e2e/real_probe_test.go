@@ -65,10 +65,14 @@ func TestRealLivenessProbeRestarts(t *testing.T) {
 	}); err != nil {
 		t.Errorf("after one liveness failure: %v; want exactly one restart", err)
 	}
-	out, _, _ := n.cli(t).run("", n.bin, "get", "events", "-n", ns)
-	if !strings.Contains(out, "Unhealthy") || !strings.Contains(out, "Killing") {
-		// The kubelet records both; not yet a hard requirement here.
-		t.Logf("events lack Unhealthy and Killing:\n%s", out)
+	if err := poll(30*time.Second, func() string {
+		out, _, _ := n.cli(t).run("", n.bin, "get", "events", "-n", ns)
+		if !strings.Contains(out, "Unhealthy") || !strings.Contains(out, "Killing") {
+			return "events lack Unhealthy and Killing, as the kubelet records them:\n" + out
+		}
+		return ""
+	}); err != nil {
+		t.Error(err)
 	}
 }
 
