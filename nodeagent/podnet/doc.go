@@ -8,7 +8,8 @@
 //   - a network namespace, kept alive without any process by a bind mount on
 //     StateDir/netns/<podUID>, so the runtime can create the sandbox before
 //     any container and a restarted agent can find it again (List);
-//   - through libcni and the standard plugins (bridge, host-local, loopback):
+//   - through libcni and the standard plugins (bridge, host-local; lo is
+//     brought up when the namespace is made):
 //     the node's bridge (BridgeName, created by the first pod, holding the
 //     CIDR's first address as the pods' gateway), a veth pair whose pod end
 //     is eth0 with a default route via the bridge, lo up, and a host-local
