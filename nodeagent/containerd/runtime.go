@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
@@ -93,10 +95,19 @@ type Runtime struct {
 	// pulls joins concurrent pulls of one image.
 	pulls singleflight.Group
 
-	// mu serialises changes to sandbox records, and guards network.
+	// mu guards network.
 	mu      sync.Mutex
 	network *podnet.Network
 	netCIDR string // the range network was built for, if from PodNetwork
+	// sandboxLocks serialise changes to one sandbox's record and network
+	// (by a hash of its ID), so that pods start and stop in parallel: a
+	// global lock made a burst of pods wait on each other's CNI calls.
+	sandboxLocks [64]sync.Mutex
+	// firstSetup serialises pod network setups until one has succeeded:
+	// the first ADD creates the bridge and its address, which concurrent
+	// ADDs would race for. netWarm says one has.
+	firstSetup sync.Mutex
+	netWarm    atomic.Bool
 	// subsMu guards subs, the Events subscribers that receive the
 	// runtime's own events (sandbox stopped).
 	subsMu sync.Mutex
@@ -192,6 +203,16 @@ func (r *Runtime) Network() *podnet.Network {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.network
+}
+
+// lockSandbox locks the sandbox with ID id against other changes and
+// returns the unlock.
+func (r *Runtime) lockSandbox(id string) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	m := &r.sandboxLocks[h.Sum32()%uint32(len(r.sandboxLocks))]
+	m.Lock()
+	return m.Unlock
 }
 
 func sandboxDir(stateDir string) string { return filepath.Join(stateDir, "sandboxes") }

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/errdefs"
 	"github.com/wharf/wharf/nodeagent"
+	"github.com/wharf/wharf/nodeagent/podnet"
 )
 
 // sandboxRecord is a sandbox as kept under StateDir: the runtime outlives
@@ -90,11 +91,10 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 	} else {
 		rec.Hostname = hostname
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.lockSandbox(rec.ID)()
 	cleanup := context.WithoutCancel(ctx)
-	if n := r.network; n != nil && !rec.HostNetwork {
-		ns, serr := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
+	if n := r.Network(); n != nil && !rec.HostNetwork {
+		ns, serr := r.setupNetwork(ctx, n, pod)
 		if serr != nil {
 			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, serr)
 		}
@@ -104,7 +104,7 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 			}
 		}()
 		rec.NetNSPath, rec.IP = ns.NetNSPath, ns.IP.String()
-	} else if n == nil && r.cfg.PodNetwork != nil && !rec.HostNetwork {
+	} else if r.cfg.PodNetwork != nil && !rec.HostNetwork {
 		return nil, fmt.Errorf("sandbox of pod %s/%s: the pod network has no pod CIDR yet", pod.Namespace, pod.Name)
 	}
 	dir := r.sandboxFilesDir(rec.ID)
@@ -116,6 +116,20 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 	}
 	out := rec.Sandbox
 	return &out, nil
+}
+
+// setupNetwork gives the pod its network namespace and address; until one
+// setup has succeeded, setups run one at a time (see firstSetup).
+func (r *Runtime) setupNetwork(ctx context.Context, n *podnet.Network, pod *core.Pod) (*podnet.Sandbox, error) {
+	if !r.netWarm.Load() {
+		r.firstSetup.Lock()
+		defer r.firstSetup.Unlock()
+	}
+	ns, err := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
+	if err == nil {
+		r.netWarm.Store(true)
+	}
+	return ns, err
 }
 
 // StopPodSandbox implements nodeagent.Runtime. Containers still running
@@ -140,12 +154,19 @@ func (r *Runtime) stopSandbox(ctx context.Context, rec *sandboxRecord) error {
 			}
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.lockSandbox(rec.ID)()
+	// Read again under the lock: the caller's copy may be stale.
+	rec, err = r.readSandbox(rec.ID)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	if !rec.Ready {
 		return nil
 	}
-	if n := r.network; n != nil && rec.NetNSPath != "" {
+	if n := r.Network(); n != nil && rec.NetNSPath != "" {
 		if err := n.Teardown(ctx, rec.PodUID); err != nil {
 			return fmt.Errorf("stop sandbox %s: %w", rec.ID, err)
 		}
@@ -179,8 +200,7 @@ func (r *Runtime) RemovePodSandbox(ctx context.Context, id string) error {
 			return fmt.Errorf("remove sandbox %s: %w", id, err)
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.lockSandbox(id)()
 	// The files before the record: a failure leaves the record, and the
 	// next try removes what is left.
 	if err := os.RemoveAll(r.sandboxFilesDir(id)); err != nil {
