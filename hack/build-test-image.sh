@@ -9,6 +9,10 @@
 # other. Output is reproducible: running it again rewrites identical files.
 # IMAGE_NAME overrides the repository name; GOARCH cross-builds.
 # Import with: ctr -n wharf images import OUT_DIR/wharf-test-1.tar
+#
+# PUSH_TO=HOST:PORT also pushes both tags to that registry over plain HTTP
+# (e.g. the local one of `hack/registry.sh start DIR`), as
+# HOST:PORT/wharf-test:1 and :2, for pull tests (--insecure-registry).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -43,3 +47,11 @@ for version in 1 2; do
     -entrypoint /testimage -env "VERSION=$version" -port 8080/tcp -out "$tarball"
   echo "$tarball"
 done
+
+if [ -n "${PUSH_TO:-}" ]; then
+  (cd "$root" && "$go" build -o "$work/ocipush" ./hack/ocipush) >&2
+  for version in 1 2; do
+    "$work/ocipush" "$out/wharf-test-$version.tar" "$PUSH_TO/wharf-test:$version" >&2
+    echo "$PUSH_TO/wharf-test:$version"
+  done
+fi
