@@ -1,12 +1,14 @@
 package ctl
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -165,6 +167,12 @@ func (o *deleteOptions) run(ctx context.Context, sess *session, s streams, args 
 			}
 			victims = append(victims, doomed{res, ns, m.name})
 		}
+		// Namespaces last, the reverse of apply: deleting one first lets
+		// the namespace controller remove the objects listed after it,
+		// whose own deletes would then fail with NotFound.
+		slices.SortStableFunc(victims, func(a, b doomed) int {
+			return cmp.Compare(b2i(a.res.Kind == "Namespace"), b2i(b.res.Kind == "Namespace"))
+		})
 	} else {
 		vs, err := o.selectObjects(ctx, sess, args)
 		if err != nil {
@@ -201,6 +209,13 @@ func (o *deleteOptions) run(ctx context.Context, sess *session, s streams, args 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // selectObjects lists what the arguments name: objects by name, or by selector

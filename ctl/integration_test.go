@@ -249,6 +249,15 @@ func TestDelete(t *testing.T) {
 	if r := c.wharf(t, "", "get", "namespace", "team"); r.code != 1 || !strings.Contains(r.stderr, "NotFound") {
 		t.Errorf("get namespace after delete -f: %+v, want NotFound", r)
 	}
+	// A namespace listed before its objects is deleted after them: first,
+	// the namespace controller could remove them before their own deletes.
+	nsFirst := "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n" +
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n"
+	c.mustWharf(t, nsFirst, "apply", "-f", "-")
+	r = c.wharf(t, nsFirst, "delete", "-f", "-")
+	if want := "configmap \"settings\" deleted\nnamespace \"shop\" deleted\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("delete -f, namespace first in the file: %+v, want stdout %q", r, want)
+	}
 }
 
 func TestGetWatch(t *testing.T) {
