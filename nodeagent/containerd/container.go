@@ -33,6 +33,11 @@ const (
 	LabelImage         = "io.wharf.container.image"
 	// labelStartedAt is set once the task has started (RFC 3339).
 	labelStartedAt = "io.wharf.container.started-at"
+	// The exit of a reaped container (see reap): its code, time (RFC
+	// 3339) and reason.
+	labelExitCode   = "io.wharf.container.exit-code"
+	labelFinishedAt = "io.wharf.container.finished-at"
+	labelExitReason = "io.wharf.container.exit-reason"
 )
 
 // Exit reasons, as Kubernetes reports them.
@@ -254,6 +259,7 @@ func (r *Runtime) describe(ctx context.Context, c client.Container) (nodeagent.C
 	}
 	task, err := c.Task(ctx, nil)
 	if cerrdefs.IsNotFound(err) {
+		exited(&out, l)
 		return out, nil
 	}
 	if err != nil {
@@ -269,21 +275,59 @@ func (r *Runtime) describe(ctx context.Context, c client.Container) (nodeagent.C
 	case client.Running, client.Paused, client.Pausing:
 		out.State = nodeagent.ContainerRunning
 	case client.Stopped:
-		out.State = nodeagent.ContainerExited
-		out.ExitCode = int32(st.ExitStatus)
-		out.FinishedAt = st.ExitTime
+		reason := reasonError
 		switch {
 		case r.oomKilled(info.ID, l):
-			out.Reason = reasonOOMKilled
+			reason = reasonOOMKilled
 		case st.ExitStatus == 0:
-			out.Reason = reasonCompleted
-		default:
-			out.Reason = reasonError
+			reason = reasonCompleted
 		}
+		l, err = r.reap(ctx, c, task, st, reason)
+		if err != nil {
+			return nodeagent.Container{}, err
+		}
+		exited(&out, l)
 	default:
 		out.State = nodeagent.ContainerUnknown
 	}
 	return out, nil
+}
+
+// reap records an exited container's exit in its labels and deletes its
+// task, as containerd's CRI does: the shim and the log writer of a task
+// live until it is deleted, and a finished Job's pods would otherwise hold
+// two processes (about 17 MB) per container until the pod goes. The
+// container stays, with its snapshot and log, for status and --previous.
+// The OOM check comes first: the task's cgroup goes with it.
+func (r *Runtime) reap(ctx context.Context, c client.Container, task client.Task, st client.Status, reason string) (map[string]string, error) {
+	labels, err := c.SetLabels(ctx, map[string]string{
+		labelExitCode:   strconv.FormatUint(uint64(st.ExitStatus), 10),
+		labelFinishedAt: st.ExitTime.UTC().Format(time.RFC3339Nano),
+		labelExitReason: reason,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record the exit of container %s: %w", c.ID(), err)
+	}
+	if _, err := task.Delete(ctx); err != nil && !cerrdefs.IsNotFound(err) {
+		return nil, fmt.Errorf("delete the task of exited container %s: %w", c.ID(), err)
+	}
+	return labels, nil
+}
+
+// exited fills in the exit of a container whose task is gone, from the
+// labels reap left; without them the container never started.
+func exited(out *nodeagent.Container, l map[string]string) {
+	code, err := strconv.ParseInt(l[labelExitCode], 10, 32)
+	if err != nil {
+		return
+	}
+	out.State = nodeagent.ContainerExited
+	out.ExitCode = int32(code)
+	out.FinishedAt, _ = time.Parse(time.RFC3339Nano, l[labelFinishedAt])
+	out.Reason = l[labelExitReason]
+	if l[labelOOMKilled] == "true" {
+		out.Reason = reasonOOMKilled
+	}
 }
 
 // newID returns a container or sandbox ID, 64 hex digits like

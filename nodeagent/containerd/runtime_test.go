@@ -127,6 +127,19 @@ func TestContainerExitCode(t *testing.T) {
 	if !strings.Contains(string(b), "exit-after") {
 		t.Errorf("log: got %q, want the program's exit line", b)
 	}
+	// Once seen exited, the task is gone (its shim and log writer with
+	// it) and the exit is still reported, from the container's labels.
+	cc, err := r.Client().LoadContainer(ctx, id)
+	if err != nil {
+		t.Fatalf("LoadContainer: %v", err)
+	}
+	if _, err := cc.Task(ctx, nil); !cerrdefs.IsNotFound(err) {
+		t.Errorf("task of the exited container: got err %v, want NotFound (reaped)", err)
+	}
+	if again := findContainer(t, r, sb.ID, id); again.State != nodeagent.ContainerExited || again.ExitCode != 3 ||
+		again.Reason != reasonError || !again.FinishedAt.Equal(c.FinishedAt) || !again.StartedAt.Equal(c.StartedAt) {
+		t.Errorf("after reaping: got %+v, want it as before: %+v", again, c)
+	}
 	assertRemoved(t, r, id)
 }
 
