@@ -17,8 +17,8 @@ import (
 )
 
 // exec serves GET and POST pods/{name}/exec: the client's connection
-// upgrade (a websocket of the remotecommand protocol) is passed to the
-// agent, and once the agent switches protocols the two connections are
+// upgrade (the remotecommand protocol over WebSocket or SPDY/3.1) is
+// passed to the agent, and once the agent switches protocols the two connections are
 // spliced until either side closes. The API server never reads the
 // stream, so it speaks every protocol version the two ends agree on.
 func (p *nodeProxy) exec(w http.ResponseWriter, r *http.Request, info *requestInfo) error {
@@ -34,10 +34,10 @@ func (p *nodeProxy) exec(w http.ResponseWriter, r *http.Request, info *requestIn
 		return err
 	}
 	if r.ProtoMajor != 1 {
-		return errdefs.BadRequest("pods/exec cannot be served over HTTP/%d: connect with HTTP/1.1 and upgrade the connection (Connection: Upgrade, Upgrade: websocket)", r.ProtoMajor)
+		return errdefs.BadRequest("pods/exec cannot be served over HTTP/%d: connect with HTTP/1.1 and upgrade the connection (Connection: Upgrade, Upgrade: websocket or SPDY/3.1)", r.ProtoMajor)
 	}
 	if !headerHasToken(r.Header, "Connection", "upgrade") || r.Header.Get("Upgrade") == "" {
-		return errdefs.BadRequest("pods/exec needs a connection upgrade (Connection: Upgrade, Upgrade: websocket)")
+		return errdefs.BadRequest("pods/exec needs a connection upgrade (Connection: Upgrade, Upgrade: websocket or SPDY/3.1)")
 	}
 	q.Del("container")
 

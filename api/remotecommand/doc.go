@@ -13,4 +13,12 @@
 // NonZeroExitCode and the code in a cause of type ExitCode, or Failure
 // with the error that kept the command from running) and closes the
 // WebSocket normally; the client reads until that close.
+//
+// ServeExec also speaks the SPDY/3.1 dialect of kubectl 1.29 and older,
+// with protocol v4 (spdy_*.go, framing written here on the standard
+// library): the client opens one SPDY stream per channel, named by its
+// streamType header (error, stdin, stdout, stderr, resize); the end of the
+// stdin stream is the end of stdin, and the same Status arrives on the
+// error stream once stdout and stderr have ended. Executor speaks
+// WebSocket only.
 package remotecommand

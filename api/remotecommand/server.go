@@ -50,15 +50,20 @@ type Streams struct {
 type RunFunc func(ctx context.Context, s Streams) (exitCode int, err error)
 
 // ServeExec answers an exec request: it upgrades r to a WebSocket with the
-// best subprotocol both ends speak, runs run with the streams opts asks
-// for, writes the final status and closes the connection. A request that
-// cannot be upgraded gets a JSON Status reply (400 when it is no WebSocket
-// request or offers neither subprotocol).
+// best subprotocol both ends speak (or, for kubectl before 1.30, to SPDY/3.1
+// with protocol v4), runs run with the streams opts asks for, writes the
+// final status and closes the connection. A request that cannot be
+// upgraded gets a JSON Status reply (400 when it is neither a WebSocket
+// nor a SPDY/3.1 upgrade request, or offers no protocol version this
+// package speaks).
 //
 // The error is for the caller's log: the upgrade's failure, run's error or
 // the failure to deliver the status; the client has been told what it can
 // be told.
 func ServeExec(w http.ResponseWriter, r *http.Request, opts Options, run RunFunc) error {
+	if isSPDYUpgrade(r) {
+		return serveSPDY(w, r, opts, run)
+	}
 	if !websocket.IsWebSocketUpgrade(r) {
 		err := errdefs.BadRequest("exec needs a WebSocket upgrade request with subprotocol %s or %s", ProtocolV5, ProtocolV4)
 		writeStatus(w, errdefs.ToStatus(err))

@@ -11,7 +11,8 @@ import (
 )
 
 // serveExec runs a command in a container over the remotecommand
-// WebSocket protocol.
+// protocol, on WebSocket (kubectl 1.30 and later, wharf) or SPDY/3.1
+// (kubectl 1.29 and earlier).
 func (s *Server) serveExec(w http.ResponseWriter, r *http.Request) {
 	if !s.sessions.add() {
 		writeError(w, errdefs.ServiceUnavailable("the node agent is shutting down"))
