@@ -31,6 +31,10 @@ func TestRealExec(t *testing.T) {
 	clients := []string{n.bin}
 	if kubectl, err := lookKubectl(); err == nil {
 		clients = append(clients, kubectl)
+		// kubectl before 1.30 speaks SPDY/3.1 rather than WebSocket.
+		if old := filepath.Join(filepath.Dir(mustEvalSymlinks(kubectl)), "kubectl.1.27"); fileExists(old) {
+			clients = append(clients, old)
+		}
 	}
 	for _, bin := range clients {
 		t.Run(filepath.Base(bin), func(t *testing.T) {
@@ -95,6 +99,13 @@ func TestRealExec(t *testing.T) {
 			})
 		})
 	}
+}
+
+func mustEvalSymlinks(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
 }
 
 // terminal is a command run on a pseudo-terminal of the test's own, as a
