@@ -64,6 +64,12 @@ type Agent struct {
 	// probing runs containers' probes; off on simulated nodes, whose
 	// containers pass every probe.
 	probing bool
+	// startSlots bounds how many sandboxes and containers start at once
+	// on a real node (nil: no bound). Starting is CPU work (shims, runc,
+	// CNI plugins, log writers): on a burst, unbounded starts share the
+	// CPU and all finish late; bounded ones finish in arrival order, the
+	// last no later.
+	startSlots chan struct{}
 	// serverPort is the port the agent serves logs and exec on, reported
 	// in the Node's daemonEndpoints; 0 when it serves none.
 	serverPort int
@@ -247,6 +253,20 @@ func (a *Agent) dispatch(ctx context.Context, events <-chan Event, wg *sync.Wait
 		case uid := <-done:
 			delete(workers, uid)
 		}
+	}
+}
+
+// acquireStart takes a start slot, waiting for one, and returns its
+// release; with no bound it returns at once.
+func (a *Agent) acquireStart(ctx context.Context) (func(), error) {
+	if a.startSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case a.startSlots <- struct{}{}:
+		return func() { <-a.startSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

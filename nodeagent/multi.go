@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"runtime"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -83,8 +84,14 @@ func NewNode(c *client.Client, cfg Config, rt Runtime, log *slog.Logger) (*Agent
 	a.setup = newContainerSetup(cfg, c)
 	a.recorder = events.NewRecorder(c, EventSource, cfg.NodeName, a.log)
 	a.probing = true
+	a.startSlots = make(chan struct{}, startConcurrency())
 	return a, nil
 }
+
+// startConcurrency is how many sandboxes and containers a real node
+// starts at once: twice the CPUs, enough to keep them busy while a start
+// waits on containerd.
+func startConcurrency() int { return max(2, 2*runtime.NumCPU()) }
 
 // SetServerPort records the port the agent serves logs and exec on, for
 // the Node's status. Call it before Run.

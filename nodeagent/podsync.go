@@ -57,7 +57,12 @@ func (w *podWorker) converge(ctx context.Context, pod *core.Pod, st *podState, n
 		if len(st.sandboxes) > 0 {
 			attempt = st.sandboxes[0].Attempt + 1
 		}
+		release, err := w.a.acquireStart(ctx)
+		if err != nil {
+			return 0, err
+		}
 		created, err := w.a.rt.RunPodSandbox(ctx, pod, attempt)
+		release()
 		if err != nil {
 			return 0, fmt.Errorf("creating the pod sandbox: %w", err)
 		}
@@ -169,7 +174,13 @@ func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *co
 			return 0, fmt.Errorf("container %s: %w", c.Name, err)
 		}
 	}
-	if _, err := w.a.rt.StartContainer(ctx, sb.ID, cfg); err != nil {
+	release, err := w.a.acquireStart(ctx)
+	if err != nil {
+		return 0, err
+	}
+	_, err = w.a.rt.StartContainer(ctx, sb.ID, cfg)
+	release()
+	if err != nil {
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonRunContainerError, Message: err.Error()}
 		w.backoff.next(c.Name, now)
 		w.a.event(pod, core.EventTypeWarning, eventFailed, "Error: %v", err)
