@@ -38,6 +38,11 @@ run-seconds and ignore-sigterm. The cluster is the one of --kubeconfig
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.AgentVersion = apiserver.WharfVersion
+			if cfg.Simulate == 0 {
+				if err := cfg.UseMachineCapacity(cmd.Flags()); err != nil {
+					return err
+				}
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}

@@ -63,6 +63,9 @@ everything else the node left on the machine.`,
 				acfg.NodeIP = upNodeIP
 			}
 			acfg.AgentVersion = apiserver.WharfVersion
+			if err := acfg.UseMachineCapacity(cmd.Flags()); err != nil {
+				return err
+			}
 			if err := acfg.Validate(); err != nil {
 				return err
 			}
