@@ -84,11 +84,11 @@ func deleteFirst(a, b rankedPod) bool {
 		return a.rank > b.rank
 	}
 	if p.IsReady() && q.IsReady() {
-		if pt, qt := readySince(p), readySince(q); !pt.Equal(qt) {
+		if pt, qt := p.ReadySince(), q.ReadySince(); !pt.Equal(qt) {
 			return laterOrZero(pt, qt)
 		}
 	}
-	if pr, qr := maxRestarts(p), maxRestarts(q); pr != qr {
+	if pr, qr := p.MaxRestarts(), q.MaxRestarts(); pr != qr {
 		return pr > qr
 	}
 	if pt, qt := p.CreationTimestamp.Time, q.CreationTimestamp.Time; !pt.Equal(qt) {
@@ -117,21 +117,6 @@ func deletionCost(p *core.Pod) int32 {
 	return int32(n)
 }
 
-func readySince(p *core.Pod) time.Time {
-	if c := p.Status.Condition(core.PodReady); c != nil {
-		return c.LastTransitionTime.Time
-	}
-	return time.Time{}
-}
-
-func maxRestarts(p *core.Pod) int32 {
-	var n int32
-	for _, c := range p.Status.ContainerStatuses {
-		n = max(n, c.RestartCount)
-	}
-	return n
-}
-
 // isActivePod reports whether p counts toward its controller's replicas:
 // not finished and not being deleted.
 func isActivePod(p *core.Pod) bool {
@@ -147,6 +132,6 @@ func isPodAvailable(p *core.Pod, minReadySeconds int32, now time.Time) bool {
 	if minReadySeconds == 0 {
 		return true
 	}
-	since := readySince(p)
+	since := p.ReadySince()
 	return !since.IsZero() && since.Add(time.Duration(minReadySeconds)*time.Second).Before(now)
 }

@@ -2,8 +2,6 @@ package ctl
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +94,7 @@ func (o *execOptions) run(ctx context.Context, g *globalOptions, s streams, targ
 	if o.quiet {
 		warn = io.Discard
 	}
-	pod, err := findLogsPod(ctx, sess, streams{in: s.in, out: s.out, errOut: warn}, target)
+	pod, err := findPod(ctx, sess, streams{in: s.in, out: s.out, errOut: warn}, target)
 	if err != nil {
 		return err
 	}
@@ -132,7 +130,7 @@ func (o *execOptions) run(ctx context.Context, g *globalOptions, s streams, targ
 	if err != nil {
 		return err
 	}
-	tc, err := execTLSConfig(cfg)
+	tc, err := cfg.TLSConfig()
 	if err != nil {
 		return err
 	}
@@ -169,22 +167,6 @@ func (g *globalOptions) clientConfig() (*client.Config, error) {
 	}
 	cfg, _, err := client.ConfigFromKubeconfig(path, g.context)
 	return cfg, err
-}
-
-// execTLSConfig trusts the API server as the REST client does.
-func execTLSConfig(cfg *client.Config) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TLSServerName, InsecureSkipVerify: cfg.Insecure}
-	if len(cfg.CAPEM) > 0 {
-		if cfg.Insecure {
-			return nil, errors.New("client config: a CA and insecure-skip-tls-verify are mutually exclusive")
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(cfg.CAPEM) {
-			return nil, errors.New("client config: the CA PEM holds no certificate")
-		}
-		tc.RootCAs = pool
-	}
-	return tc, nil
 }
 
 // terminal is the local terminal of an interactive session.

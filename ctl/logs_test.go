@@ -166,7 +166,7 @@ func TestLogs(t *testing.T) {
 		{name: "a pod that is missing", args: []string{"nope"}, wantErr: "Error from server (NotFound): pods \"nope\" not found\n"},
 		{name: "a container that is missing", args: []string{"solo", "-c", "nope"}, wantErr: "Error from server (BadRequest): container nope is not valid for pod solo\n"},
 		{name: "a pod on no node", args: []string{"web-a"}, wantErr: "Error from server (BadRequest): pod web-a does not have a host assigned\n"},
-		{name: "a kind without pods", args: []string{"configmap/cm"}, wantErr: "error: cannot print the logs of a ConfigMap: it selects no pods\n"},
+		{name: "a kind without pods", args: []string{"configmap/cm"}, wantErr: "error: a ConfigMap without a selector runs no pods\n"},
 		{name: "no pod named", args: nil, wantErr: "error: " + logsUsage + "\n"},
 		{name: "two containers named", args: []string{"multi", "app", "-c", "side"}, wantErr: "error: only one of -c or an inline [CONTAINER] arg is allowed\n"},
 		{name: "all containers and one", args: []string{"multi", "--all-containers", "-c", "app"}, wantErr: "error: --all-containers=true should not be specified with container name app\n"},

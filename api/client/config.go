@@ -60,11 +60,9 @@ func ConfigFromKubeconfig(path, context string) (*Config, string, error) {
 	}, ns, nil
 }
 
-// transport returns the one HTTP transport a Client shares between all its
-// requests: keep-alives, HTTP/2 over TLS and HTTP/2 pings, so that a watch
-// on a connection that died silently fails within a minute instead of
-// hanging until the OS gives up.
-func (cfg *Config) transport() (*http.Transport, error) {
+// TLSConfig is how the client trusts the API server, for connections the
+// REST client does not make itself (exec's WebSocket).
+func (cfg *Config) TLSConfig() (*tls.Config, error) {
 	tc := &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		ServerName:         cfg.TLSServerName,
@@ -79,6 +77,18 @@ func (cfg *Config) transport() (*http.Transport, error) {
 			return nil, errors.New("client config: the CA PEM holds no certificate")
 		}
 		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// transport returns the one HTTP transport a Client shares between all its
+// requests: keep-alives, HTTP/2 over TLS and HTTP/2 pings, so that a watch
+// on a connection that died silently fails within a minute instead of
+// hanging until the OS gives up.
+func (cfg *Config) transport() (*http.Transport, error) {
+	tc, err := cfg.TLSConfig()
+	if err != nil {
+		return nil, err
 	}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,

@@ -1,6 +1,10 @@
 package core
 
-import "github.com/wharf/wharf/api/meta"
+import (
+	"time"
+
+	"github.com/wharf/wharf/api/meta"
+)
 
 // PodStatus is what the node agent and scheduler observe about a pod.
 type PodStatus struct {
@@ -170,6 +174,25 @@ func (s *PodStatus) Condition(t PodConditionType) *PodCondition {
 func (p *Pod) IsReady() bool {
 	c := p.Status.Condition(PodReady)
 	return c != nil && c.Status == ConditionTrue
+}
+
+// ReadySince is when the pod's Ready condition last changed, zero if it
+// has none: with IsReady, how long it has been ready.
+func (p *Pod) ReadySince() time.Time {
+	if c := p.Status.Condition(PodReady); c != nil {
+		return c.LastTransitionTime.Time
+	}
+	return time.Time{}
+}
+
+// MaxRestarts is the highest restartCount of the pod's containers, which
+// controllers and kubectl use to rank pods.
+func (p *Pod) MaxRestarts() int32 {
+	var n int32
+	for _, c := range p.Status.ContainerStatuses {
+		n = max(n, c.RestartCount)
+	}
+	return n
 }
 
 // IsTerminal reports whether the pod has finished for good: Succeeded or
