@@ -64,6 +64,14 @@ type Agent struct {
 	// probing runs containers' probes; off on simulated nodes, whose
 	// containers pass every probe.
 	probing bool
+	// realHost: the node is this machine, whose system info it reports.
+	realHost bool
+	// runtimeCheck is how often the runtime's health is checked; 0: never
+	// (simulated nodes).
+	runtimeCheck time.Duration
+	// runtimeDown says why the runtime does not answer ("" when it does;
+	// nil before the first check).
+	runtimeDown atomic.Pointer[string]
 	// startSlots bounds how many sandboxes and containers start at once
 	// on a real node (nil: no bound). Starting is CPU work (shims, runc,
 	// CNI plugins, log writers): on a burst, unbounded starts share the
@@ -176,6 +184,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if a.recorder != nil {
 		wg.Go(func() { a.recorder.Run(ctx) })
+	}
+	if a.runtimeCheck > 0 {
+		wg.Go(func() { a.watchRuntime(ctx) })
 	}
 	wg.Go(func() { a.runLease(ctx) })
 	wg.Go(func() { a.runNodeStatus(ctx) })

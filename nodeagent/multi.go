@@ -84,6 +84,8 @@ func NewNode(c *client.Client, cfg Config, rt Runtime, log *slog.Logger) (*Agent
 	a.setup = newContainerSetup(cfg, c)
 	a.recorder = events.NewRecorder(c, EventSource, cfg.NodeName, a.log)
 	a.probing = true
+	a.realHost = true
+	a.runtimeCheck = runtimeCheckInterval
 	a.startSlots = make(chan struct{}, startConcurrency())
 	return a, nil
 }

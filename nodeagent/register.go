@@ -26,6 +26,7 @@ const (
 // Node conditions' reasons, as the kubelet words them, and messages.
 const (
 	reasonKubeletReady      = "KubeletReady"
+	reasonKubeletNotReady   = "KubeletNotReady"
 	reasonSufficientMemory  = "KubeletHasSufficientMemory"
 	reasonNoDiskPressure    = "KubeletHasNoDiskPressure"
 	reasonSufficientPID     = "KubeletHasSufficientPID"
@@ -157,17 +158,21 @@ func (a *Agent) nodeStatus(old core.NodeStatus, now time.Time) core.NodeStatus {
 	// or exec to proxy to, rather than sending it to a made-up address.
 	s.DaemonEndpoints = core.NodeDaemonEndpoints{KubeletEndpoint: core.DaemonEndpoint{Port: int32(a.serverPort)}}
 	s.NodeInfo = a.systemInfo()
-	s.Conditions = nodeConditions(old.Conditions, meta.NewTime(now))
+	s.Conditions = nodeConditions(old.Conditions, meta.NewTime(now), a.runtimeProblem())
 	return s
 }
 
 // nodeConditions are the conditions of a healthy node.
-func nodeConditions(old []core.NodeCondition, now meta.Time) []core.NodeCondition {
+func nodeConditions(old []core.NodeCondition, now meta.Time, runtimeDown string) []core.NodeCondition {
+	ready := core.NodeCondition{Type: core.NodeReady, Status: core.ConditionTrue, Reason: reasonKubeletReady, Message: readyMessage}
+	if runtimeDown != "" {
+		ready = core.NodeCondition{Type: core.NodeReady, Status: core.ConditionFalse, Reason: reasonKubeletNotReady, Message: runtimeDown}
+	}
 	want := []core.NodeCondition{
 		{Type: core.NodeMemoryPressure, Status: core.ConditionFalse, Reason: reasonSufficientMemory, Message: sufficientMemoryMessage},
 		{Type: core.NodeDiskPressure, Status: core.ConditionFalse, Reason: reasonNoDiskPressure, Message: noDiskPressureMessage},
 		{Type: core.NodePIDPressure, Status: core.ConditionFalse, Reason: reasonSufficientPID, Message: sufficientPIDMessage},
-		{Type: core.NodeReady, Status: core.ConditionTrue, Reason: reasonKubeletReady, Message: readyMessage},
+		ready,
 	}
 	for i := range want {
 		want[i].LastHeartbeatTime = now
@@ -181,10 +186,18 @@ func nodeConditions(old []core.NodeCondition, now meta.Time) []core.NodeConditio
 	return want
 }
 
-// systemInfo describes the machine. Only simulated nodes exist until the
-// containerd runtime (issue 4) reads the host's: a simulated node's IDs are
-// derived from its name, so that they stay put across restarts.
+// systemInfo describes the machine: the host's for a real node; for a
+// simulated one, IDs derived from its name, so that they stay put across
+// restarts.
 func (a *Agent) systemInfo() core.NodeSystemInfo {
+	if a.realHost {
+		info := hostInfo()
+		info.ContainerRuntimeVersion = a.runtimeVersion.String()
+		info.KubeletVersion = a.cfg.AgentVersion
+		info.OperatingSystem = osLinux
+		info.Architecture = goruntime.GOARCH
+		return info
+	}
 	sum := sha256.Sum256([]byte(a.cfg.NodeName))
 	id := hex.EncodeToString(sum[:16])
 	return core.NodeSystemInfo{
