@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -17,10 +18,6 @@ import (
 	"github.com/wharf/wharf/api/scheme"
 	"github.com/wharf/wharf/apiserver/registry"
 )
-
-// defaultContainerAnnotation names the container that commands address
-// when a pod has several and the request names none (kubectl's annotation).
-const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
 // agentDialTimeout bounds reaching a node agent and hearing its answer; the
 // stream that follows is not bounded.
@@ -147,20 +144,10 @@ func (p *nodeProxy) locate(ctx context.Context, ns, name, container, what string
 // its side and Wharf on the server's, so every client gets it).
 func podContainer(pod *core.Pod, name string) (string, error) {
 	var all []string
-	for _, c := range pod.Spec.InitContainers {
+	for _, c := range pod.Spec.AllContainers() {
 		all = append(all, c.Name)
 	}
-	for _, c := range pod.Spec.Containers {
-		all = append(all, c.Name)
-	}
-	has := func(n string) bool {
-		for _, c := range all {
-			if c == n {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(n string) bool { return slices.Contains(all, n) }
 	if name != "" {
 		if !has(name) {
 			return "", errdefs.BadRequest("container %s is not valid for pod %s", name, pod.Name)
@@ -173,7 +160,7 @@ func podContainer(pod *core.Pod, name string) (string, error) {
 	case 0:
 		return "", errdefs.BadRequest("a container name must be specified for pod %s", pod.Name)
 	}
-	if d := pod.Annotations[defaultContainerAnnotation]; d != "" && has(d) {
+	if d := pod.Annotations[core.DefaultContainerAnnotation]; d != "" && has(d) {
 		return d, nil
 	}
 	return "", errdefs.BadRequest("a container name must be specified for pod %s, choose one of: %s", pod.Name, all)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wharf/wharf/api/errdefs"
+	"github.com/wharf/wharf/api/remotecommand"
 )
 
 // exec serves GET and POST pods/{name}/exec: the client's connection
@@ -36,7 +37,7 @@ func (p *nodeProxy) exec(w http.ResponseWriter, r *http.Request, info *requestIn
 	if r.ProtoMajor != 1 {
 		return errdefs.BadRequest("pods/exec cannot be served over HTTP/%d: connect with HTTP/1.1 and upgrade the connection (Connection: Upgrade, Upgrade: websocket or SPDY/3.1)", r.ProtoMajor)
 	}
-	if !headerHasToken(r.Header, "Connection", "upgrade") || r.Header.Get("Upgrade") == "" {
+	if !remotecommand.IsUpgradeRequest(r) {
 		return errdefs.BadRequest("pods/exec needs a connection upgrade (Connection: Upgrade, Upgrade: websocket or SPDY/3.1)")
 	}
 	q.Del("container")
@@ -148,16 +149,4 @@ func splice(ctx context.Context, a net.Conn, aR io.Reader, b net.Conn, bR io.Rea
 	<-done
 	closeBoth()
 	<-done
-}
-
-// headerHasToken says a comma-separated header holds token, in any case.
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
+
+	"github.com/wharf/wharf/api/core"
 )
 
 // remotecommand subprotocols, newest first, as kubectl offers them.
@@ -149,7 +151,7 @@ func TestPodExecUpgradeRoundTrip(t *testing.T) {
 func TestPodExecErrors(t *testing.T) {
 	ts := startServer(t)
 	fakeAgent(t, ts, "n1", echoAgent(t, ts.token, func(string, url.Values) {}))
-	testPod{name: "one", node: "n1", containers: []string{"app", "deny"}, annotations: map[string]string{defaultContainerAnnotation: "app"}}.create(t, ts)
+	testPod{name: "one", node: "n1", containers: []string{"app", "deny"}, annotations: map[string]string{core.DefaultContainerAnnotation: "app"}}.create(t, ts)
 	testPod{name: "two", node: "n1", init: []string{"setup"}, containers: []string{"a", "b"}}.create(t, ts)
 	testPod{name: "pending", containers: []string{"app"}}.create(t, ts)
 	createNode(t, ts, "quiet", "127.0.0.1", 0)

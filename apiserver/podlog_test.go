@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/wharf/wharf/api/core"
 )
 
 // logRequest is what the fake agent was asked.
@@ -35,7 +37,7 @@ func TestPodLogReachesAgent(t *testing.T) {
 	}))
 	testPod{name: "one", node: "n1", containers: []string{"app"}}.create(t, ts)
 	testPod{name: "two", node: "n1", init: []string{"setup"}, containers: []string{"app", "side"},
-		annotations: map[string]string{defaultContainerAnnotation: "side"}}.create(t, ts)
+		annotations: map[string]string{core.DefaultContainerAnnotation: "side"}}.create(t, ts)
 
 	tests := []struct {
 		name      string
@@ -144,7 +146,7 @@ func TestPodLogErrors(t *testing.T) {
 	}))
 	createNode(t, ts, "quiet", "127.0.0.1", 0)
 	createNode(t, ts, "down", "127.0.0.1", closedPort(t))
-	testPod{name: "one", node: "n1", containers: []string{"app", "gone", "broken"}, annotations: map[string]string{defaultContainerAnnotation: "app"}}.create(t, ts)
+	testPod{name: "one", node: "n1", containers: []string{"app", "gone", "broken"}, annotations: map[string]string{core.DefaultContainerAnnotation: "app"}}.create(t, ts)
 	testPod{name: "two", node: "n1", init: []string{"setup"}, containers: []string{"a", "b"}}.create(t, ts)
 	testPod{name: "pending", containers: []string{"app"}}.create(t, ts)
 	testPod{name: "onquiet", node: "quiet", containers: []string{"app"}}.create(t, ts)

@@ -3,7 +3,6 @@ package ctl
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/wharf/wharf/api/builtin"
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/apiserver"
 	"github.com/wharf/wharf/nodeagent"
@@ -80,10 +79,5 @@ func agentClient(cmd *cobra.Command) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	ccfg, _, err := client.ConfigFromKubeconfig(path, context)
-	if err != nil {
-		return nil, err
-	}
-	ccfg.UserAgent = "wharf-agent"
-	return client.New(ccfg, builtin.Scheme())
+	return kubeconfigClient(path, context, "wharf-agent")
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/remotecommand"
 	"github.com/wharf/wharf/apiserver"
@@ -86,10 +85,7 @@ func (o *execOptions) run(ctx context.Context, g *globalOptions, s streams, targ
 	if err != nil {
 		return err
 	}
-	cfg, err := g.clientConfig()
-	if err != nil {
-		return err
-	}
+	cfg := sess.config
 	warn := s.errOut
 	if o.quiet {
 		warn = io.Discard
@@ -156,17 +152,6 @@ func (o *execOptions) run(ctx context.Context, g *globalOptions, s streams, targ
 	defer stop()
 	streamOpts.Resize = sizes
 	return e.Stream(ctx, streamOpts)
-}
-
-// clientConfig reads the credentials and trust of the current kubeconfig:
-// an exec stream is a WebSocket, which the REST client does not carry.
-func (g *globalOptions) clientConfig() (*client.Config, error) {
-	path, err := resolveKubeconfig(g.kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	cfg, _, err := client.ConfigFromKubeconfig(path, g.context)
-	return cfg, err
 }
 
 // terminal is the local terminal of an interactive session.

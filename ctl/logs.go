@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/url"
 	"strconv"
@@ -15,10 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 )
-
-// defaultContainerAnnotation names the container kubectl picks in a pod
-// of several when none is named.
-const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
 const logsUsage = "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]': POD or TYPE/NAME is a required argument for the logs command"
 
@@ -144,10 +141,7 @@ func (o *logsOptions) run(ctx context.Context, sess *session, s streams, arg str
 	var containers []string
 	switch {
 	case o.allContainers:
-		for _, c := range pod.Spec.InitContainers {
-			containers = append(containers, c.Name)
-		}
-		for _, c := range pod.Spec.Containers {
+		for _, c := range pod.Spec.AllContainers() {
 			containers = append(containers, c.Name)
 		}
 	case o.container != "":
@@ -163,9 +157,7 @@ func (o *logsOptions) run(ctx context.Context, sess *session, s streams, arg str
 	path := resourcePath(podRes, pod.Namespace, pod.Name) + "/log"
 	stream := func(ctx context.Context, container string, w io.Writer) error {
 		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
+		maps.Copy(q, query)
 		q.Set("container", container)
 		body, _, err := sess.client.Stream(ctx, path, q, "")
 		if err != nil {

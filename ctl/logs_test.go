@@ -100,7 +100,7 @@ func (lp logsPod) create(t *testing.T, cl *client.Client) {
 	p := &core.Pod{}
 	p.Name, p.Namespace, p.Labels = lp.name, "default", lp.labels
 	if lp.annotation != "" {
-		p.Annotations = map[string]string{defaultContainerAnnotation: lp.annotation}
+		p.Annotations = map[string]string{core.DefaultContainerAnnotation: lp.annotation}
 	}
 	p.Spec.NodeName = lp.node
 	main, init, _ := strings.Cut(lp.containers, "|")

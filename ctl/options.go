@@ -102,6 +102,9 @@ func parseRequestTimeout(s string) (time.Duration, error) {
 // session is a client command's connection to the cluster.
 type session struct {
 	client *client.Client
+	// config is what client was built from, for connections it does not
+	// make itself (exec's WebSocket).
+	config *client.Config
 	scheme *scheme.Scheme
 	// namespace is where namespaced requests go; explicitNamespace says
 	// the user chose it with -n, so a manifest may not say otherwise.
@@ -132,6 +135,7 @@ func (g *globalOptions) connect() (*session, error) {
 	}
 	return &session{
 		client:            c,
+		config:            cfg,
 		scheme:            sch,
 		namespace:         resolveNamespace(g.namespace, ns),
 		explicitNamespace: g.namespace != "",

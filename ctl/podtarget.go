@@ -130,7 +130,7 @@ func defaultContainer(pod *core.Pod, warn io.Writer) (string, error) {
 	has := func(name string) bool {
 		return slices.ContainsFunc(pod.Spec.AllContainers(), func(c core.Container) bool { return c.Name == name })
 	}
-	if name := pod.Annotations[defaultContainerAnnotation]; name != "" {
+	if name := pod.Annotations[core.DefaultContainerAnnotation]; name != "" {
 		if has(name) {
 			return name, nil
 		}

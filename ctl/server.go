@@ -70,12 +70,7 @@ func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controlle
 		case <-gctx.Done():
 			return nil
 		}
-		ccfg, _, err := client.ConfigFromKubeconfig(srv.KubeconfigPath(), "")
-		if err != nil {
-			return fmt.Errorf("controllers: %w", err)
-		}
-		ccfg.UserAgent = "wharf-controller"
-		c, err := client.New(ccfg, builtin.Scheme())
+		c, err := kubeconfigClient(srv.KubeconfigPath(), "", "wharf-controller")
 		if err != nil {
 			return fmt.Errorf("controllers: %w", err)
 		}
@@ -89,6 +84,17 @@ func runControlPlane(ctx context.Context, srv *apiserver.Server, mcfg *controlle
 		return cg.Wait()
 	})
 	return g.Wait()
+}
+
+// kubeconfigClient connects to the cluster of a kubeconfig file (its
+// context, "" for the current one) as userAgent.
+func kubeconfigClient(path, context, userAgent string) (*client.Client, error) {
+	ccfg, _, err := client.ConfigFromKubeconfig(path, context)
+	if err != nil {
+		return nil, err
+	}
+	ccfg.UserAgent = userAgent
+	return client.New(ccfg, builtin.Scheme())
 }
 
 // runScheduler runs the scheduler on its own informers and event recorder.

@@ -7,19 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wharf/wharf/api/builtin"
-	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/apiserver"
 	"github.com/wharf/wharf/controller"
 	"github.com/wharf/wharf/nodeagent"
 	"github.com/wharf/wharf/nodeagent/containerd"
 	"github.com/wharf/wharf/scheduler"
 )
-
-// upNodeIP is the node's address under `wharf up`: one machine, so the API
-// server, the agent's log and exec server and the pods' host side all stay
-// on loopback.
-const upNodeIP = "127.0.0.1"
 
 // simulationFlags are agent flags that only simulated nodes read; `wharf
 // up` runs one real node, so it hides them and refuses them if given.
@@ -33,7 +26,7 @@ func newUpCommand() *cobra.Command {
 	mcfg := controller.NewManagerConfig()
 	scfg := scheduler.NewConfig()
 	acfg := nodeagent.NewConfig()
-	acfg.NodeIP = upNodeIP
+	acfg.NodeIP = nodeagent.DefaultNodeIP
 	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -59,9 +52,6 @@ everything else the node left on the machine.`,
 					return fmt.Errorf("--%s: wharf up runs this machine as one real node; simulated nodes are 'wharf agent --simulate N' beside 'wharf server'", name)
 				}
 			}
-			if acfg.NodeIP == "" {
-				acfg.NodeIP = upNodeIP
-			}
 			acfg.AgentVersion = apiserver.WharfVersion
 			if err := acfg.UseMachineCapacity(cmd.Flags()); err != nil {
 				return err
@@ -85,12 +75,7 @@ everything else the node left on the machine.`,
 				return err
 			}
 			agent := func(ctx context.Context, kubeconfig string) error {
-				ccfg, _, err := client.ConfigFromKubeconfig(kubeconfig, "")
-				if err != nil {
-					return fmt.Errorf("node agent: %w", err)
-				}
-				ccfg.UserAgent = "wharf-agent"
-				c, err := client.New(ccfg, builtin.Scheme())
+				c, err := kubeconfigClient(kubeconfig, "", "wharf-agent")
 				if err != nil {
 					return fmt.Errorf("node agent: %w", err)
 				}

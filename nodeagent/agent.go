@@ -69,8 +69,8 @@ type Agent struct {
 	// runtimeCheck is how often the runtime's health is checked; 0: never
 	// (simulated nodes).
 	runtimeCheck time.Duration
-	// runtimeDown says why the runtime does not answer ("" when it does;
-	// nil before the first check).
+	// runtimeDown says why the runtime does not answer (nil or "" when
+	// it does).
 	runtimeDown atomic.Pointer[string]
 	// startSlots bounds how many sandboxes and containers start at once
 	// on a real node (nil: no bound). Starting is CPU work (shims, runc,

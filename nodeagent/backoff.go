@@ -35,6 +35,16 @@ func (b *backoff) wait(key string, finishedAt, now time.Time) (left, delay time.
 	return left, e.delay
 }
 
+// waitSinceLast is wait counted from the last restart recorded for key,
+// for retries (image pulls) whose failure is that record.
+func (b *backoff) waitSinceLast(key string, now time.Time) time.Duration {
+	left, _ := b.wait(key, b.entries[key].last, now)
+	return left
+}
+
+// reset forgets key: its next failure waits base again.
+func (b *backoff) reset(key string) { delete(b.entries, key) }
+
 // next records a restart at now and doubles the wait before the one after.
 func (b *backoff) next(key string, now time.Time) {
 	e, ok := b.entries[key]

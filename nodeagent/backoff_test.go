@@ -71,3 +71,25 @@ func TestBackoffResetsAfterQuietPeriod(t *testing.T) {
 		t.Errorf("after a quiet period: got delay %s, want base 1s", delay)
 	}
 }
+
+// TestBackoffSinceLast covers image pulls, whose failure is the recorded
+// restart: the wait counts from it, doubles, and a success resets it.
+func TestBackoffSinceLast(t *testing.T) {
+	b := newBackoff(10*time.Second, 5*time.Minute)
+	if left := b.waitSinceLast("img", t0); left != 0 {
+		t.Fatalf("never failed: got a wait of %s, want 0", left)
+	}
+	b.next("img", t0)
+	if left := b.waitSinceLast("img", t0.Add(4*time.Second)); left != 6*time.Second {
+		t.Errorf("after one failure: got a wait of %s, want 6s", left)
+	}
+	b.next("img", t0.Add(10*time.Second))
+	if left := b.waitSinceLast("img", t0.Add(10*time.Second)); left != 20*time.Second {
+		t.Errorf("after two failures: got a wait of %s, want 20s", left)
+	}
+	b.reset("img")
+	b.next("img", t0.Add(11*time.Second))
+	if left := b.waitSinceLast("img", t0.Add(11*time.Second)); left != 10*time.Second {
+		t.Errorf("after a reset: got a wait of %s, want base 10s", left)
+	}
+}

@@ -103,6 +103,10 @@ const (
 	DefaultRootDir             = "/var/lib/wharf"
 	DefaultCNIBridge           = "wharf0"
 	DefaultServerPort          = 10250
+	// DefaultNodeIP is a real node's InternalIP when --node-ip gives
+	// none: one machine, so the API server reaches the agent, and pods'
+	// hostIP means this machine, on loopback. Several machines name theirs.
+	DefaultNodeIP = "127.0.0.1"
 	// DefaultPodCIDR is a real node's pod range when neither its Node's
 	// spec.podCIDR nor --pod-cidr gives one: the range of containerd's
 	// and podman's sample CNI configurations.
@@ -161,6 +165,18 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.ServerPort, "agent-port", c.ServerPort, "port the agent serves logs and exec on; 0 picks a free one (real node)")
 	fs.StringVar(&c.NodeNamePrefix, "node-name-prefix", c.NodeNamePrefix, "simulated nodes are named this prefix and a four-digit index (sim-0001)")
 	fs.DurationVar(&c.RunDuration, "run-duration", c.RunDuration, "how long containers of run-to-completion pods run on simulated nodes")
+}
+
+// ServingAddress is where a real node's agent serves logs and exec:
+// ServerAddress, else NodeIP, else DefaultNodeIP.
+func (c *Config) ServingAddress() string {
+	switch {
+	case c.ServerAddress != "":
+		return c.ServerAddress
+	case c.NodeIP != "":
+		return c.NodeIP
+	}
+	return DefaultNodeIP
 }
 
 // Validate names the first flag that is wrong.

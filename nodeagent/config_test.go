@@ -90,3 +90,17 @@ func TestSimulatedNodeAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestServingAddress(t *testing.T) {
+	tests := []struct{ server, node, want string }{
+		{"", "", DefaultNodeIP},
+		{"", "10.1.2.3", "10.1.2.3"},
+		{"10.9.9.9", "10.1.2.3", "10.9.9.9"},
+	}
+	for _, tt := range tests {
+		c := Config{ServerAddress: tt.server, NodeIP: tt.node}
+		if got := c.ServingAddress(); got != tt.want {
+			t.Errorf("ServingAddress with --agent-address %q --node-ip %q: got %q, want %q", tt.server, tt.node, got, tt.want)
+		}
+	}
+}

@@ -33,10 +33,11 @@ func newContainerSetup(cfg Config, c *client.Client) *containerSetup {
 	}
 }
 
-// fill sets cfg's Env and Mounts for container c of pod in sandbox sb. An
-// error is a *containerenv.ConfigError: the container cannot be created
-// until the objects it needs exist.
-func (s *containerSetup) fill(ctx context.Context, pod *core.Pod, sb *Sandbox, hostIP string, cfg *ContainerConfig) error {
+// fill sets cfg's Env and Mounts for container c of pod in sandbox sb, and
+// returns the warnings of envFrom keys it skipped, for the caller's
+// events. An error is a *containerenv.ConfigError: the container cannot be
+// created until the objects it needs exist.
+func (s *containerSetup) fill(ctx context.Context, pod *core.Pod, sb *Sandbox, hostIP string, cfg *ContainerConfig) (warnings []string, err error) {
 	opts := containerenv.Options{NodeAllocatable: s.allocatable}
 	if sb.IP != "" {
 		opts.PodIPs = []string{sb.IP}
@@ -46,22 +47,22 @@ func (s *containerSetup) fill(ctx context.Context, pod *core.Pod, sb *Sandbox, h
 	}
 	res, err := containerenv.ResolveWith(ctx, pod, cfg.Container, s.src, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	paths, err := s.volumes.Setup(ctx, pod, s.src)
 	if err != nil {
-		return configError(err)
+		return nil, configError(err)
 	}
 	mounts, err := s.volumes.MountsFor(cfg.Container, paths)
 	if err != nil {
-		return configError(err)
+		return nil, configError(err)
 	}
 	cfg.Env = res.Env
 	if cfg.Env == nil {
 		cfg.Env = []string{}
 	}
 	cfg.Mounts = mounts
-	return nil
+	return res.Warnings, nil
 }
 
 // teardown removes the pod's volumes once nothing of it runs.

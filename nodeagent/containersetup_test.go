@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/wharf/wharf/api/client"
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/errdefs"
+	"github.com/wharf/wharf/api/events"
 	"github.com/wharf/wharf/api/meta"
 	"github.com/wharf/wharf/nodeagent/containerenv"
 	"github.com/wharf/wharf/nodeagent/volume"
@@ -58,6 +60,7 @@ func TestContainerSetup(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.setup = newContainerSetup(cfg, c)
+	a.recorder = events.NewRecorder(c, EventSource, cfg.NodeName, a.log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -74,6 +77,7 @@ func TestContainerSetup(t *testing.T) {
 		{Name: "POD_IP", ValueFrom: &core.EnvVarSource{FieldRef: &core.ObjectFieldSelector{FieldPath: "status.podIP"}}},
 		{Name: "BOTH", Value: "$(GREETING)@$(POD_IP)"},
 	}
+	p.Spec.Containers[0].EnvFrom = []core.EnvFromSource{{ConfigMapRef: &core.ConfigMapEnvSource{LocalObjectReference: core.LocalObjectReference{Name: "cfg"}}}}
 	p.Spec.Containers[0].VolumeMounts = []core.VolumeMount{{Name: "cfg", MountPath: "/etc/cfg"}}
 	p.Spec.Volumes = []core.Volume{{Name: "cfg", VolumeSource: core.VolumeSource{
 		ConfigMap: &core.ConfigMapVolumeSource{LocalObjectReference: core.LocalObjectReference{Name: "cfg"}},
@@ -93,7 +97,7 @@ func TestContainerSetup(t *testing.T) {
 
 	if _, err := client.For[core.ConfigMap](c).Create(context.Background(), "default", &core.ConfigMap{
 		ObjectMeta: meta.ObjectMeta{Name: "cfg"},
-		Data:       map[string]string{"greeting": "hi"},
+		Data:       map[string]string{"greeting": "hi", "1st": "skipped"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,9 +107,23 @@ func TestContainerSetup(t *testing.T) {
 		t.Fatalf("runtime: got no container started, want one")
 	}
 	ip := running.Status.PodIP
-	if want := []string{"GREETING=hi", "POD_IP=" + ip, "BOTH=hi@" + ip}; !cmp.Equal(got.Env, want) {
+	if want := []string{"greeting=hi", "GREETING=hi", "POD_IP=" + ip, "BOTH=hi@" + ip}; !cmp.Equal(got.Env, want) {
 		t.Errorf("Env: got %q, want %q", got.Env, want)
 	}
+	waitFor(t, waitLong, "an event about the skipped envFrom key", func() (bool, string) {
+		list, err := client.For[core.Event](c).List(context.Background(), "default", client.ListOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		var reasons []string
+		for _, ev := range list.Items {
+			if ev.Reason == containerenv.ReasonInvalidEnvironmentVariableNames && strings.Contains(ev.Message, "[1st]") {
+				return true, ""
+			}
+			reasons = append(reasons, ev.Reason)
+		}
+		return false, "reasons " + strings.Join(reasons, ",")
+	})
 	volDir := filepath.Join(cfg.RootDir, "pods", created.UID)
 	wantMounts := []volume.Mount{{HostPath: filepath.Join(volDir, "volumes", "configmap", "cfg"), ContainerPath: "/etc/cfg", ReadOnly: true}}
 	if diff := cmp.Diff(wantMounts, got.Mounts); diff != "" {

@@ -20,7 +20,6 @@ const (
 	eventStarted   = "Started"
 	eventKilling   = "Killing"
 	eventUnhealthy = "Unhealthy"
-	eventNeverPull = "ErrImageNeverPull"
 )
 
 // event records an event about pod. Simulated nodes record none: thousands

@@ -73,14 +73,16 @@ func (a *Agent) watchRuntime(ctx context.Context) {
 		if err != nil {
 			msg = "container runtime is down: " + err.Error()
 		}
-		if old := a.runtimeDown.Swap(&msg); old == nil || *old != msg {
-			if msg != "" {
-				a.log.Warn("the container runtime does not answer; the node is not Ready", "err", err)
-			} else if old != nil && *old != "" {
-				a.log.Info("the container runtime answers again; the node is Ready")
-			}
-			a.nodeChanged()
+		if msg == a.runtimeProblem() {
+			continue
 		}
+		a.runtimeDown.Store(&msg) // only this loop writes it
+		if msg != "" {
+			a.log.Warn("the container runtime does not answer; the node is not Ready", "err", err)
+		} else {
+			a.log.Info("the container runtime answers again; the node is Ready")
+		}
+		a.nodeChanged()
 	}
 }
 

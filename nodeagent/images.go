@@ -11,18 +11,18 @@ import (
 // Waiting reasons of a container whose image is not there, as the
 // kubelet's image manager reports them.
 const (
-	ReasonErrImagePull       = "ErrImagePull"
-	ReasonImagePullBackOff   = "ImagePullBackOff"
-	ReasonErrImageNeverPull  = "ErrImageNeverPull"
-	ReasonInvalidImageName   = "InvalidImageName"
-	imagePullBackOffKeyStart = "image:"
+	ReasonErrImagePull      = "ErrImagePull"
+	ReasonImagePullBackOff  = "ImagePullBackOff"
+	ReasonErrImageNeverPull = "ErrImageNeverPull"
+	ReasonInvalidImageName  = "InvalidImageName"
 )
 
 // ensureImage makes c's image present as its imagePullPolicy says: Never
 // uses what is there, IfNotPresent pulls what is missing, Always pulls
 // every time a container starts (a pull of what is there is cheap). When
 // the image cannot be had, it records why the container waits and returns
-// when to try again; a failed pull backs off per image as crashes do.
+// when to try again; a failed pull backs off per image as crashes do, and
+// a successful one ends the back-off.
 func (w *podWorker) ensureImage(ctx context.Context, pod *core.Pod, c *core.Container, now time.Time) (ready bool, after time.Duration) {
 	if c.Image == "" {
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonInvalidImageName, Message: "container " + c.Name + " names no image"}
@@ -38,14 +38,13 @@ func (w *podWorker) ensureImage(ctx context.Context, pod *core.Pod, c *core.Cont
 	case policy == core.PullNever && !present:
 		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonErrImageNeverPull, Message: msg}
-		w.a.event(pod, core.EventTypeWarning, eventNeverPull, "%s", msg)
+		w.a.event(pod, core.EventTypeWarning, ReasonErrImageNeverPull, "%s", msg)
 		return false, 0
 	case policy == core.PullNever || (present && policy != core.PullAlways):
 		w.a.event(pod, core.EventTypeNormal, eventPulled, "Container image %q already present on machine", c.Image)
 		return true, 0
 	}
-	key := imagePullBackOffKeyStart + c.Image
-	if left, _ := w.backoff.wait(key, w.pullFailed[c.Image], now); left > 0 {
+	if left := w.pullBackoff.waitSinceLast(c.Image, now); left > 0 {
 		msg := fmt.Sprintf("Back-off pulling image %q", c.Image)
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonImagePullBackOff, Message: msg}
 		w.a.event(pod, core.EventTypeNormal, eventBackOff, "%s", msg)
@@ -57,18 +56,14 @@ func (w *podWorker) ensureImage(ctx context.Context, pod *core.Pod, c *core.Cont
 		if ctx.Err() != nil {
 			return false, 0
 		}
-		w.backoff.next(key, now)
-		if w.pullFailed == nil {
-			w.pullFailed = map[string]time.Time{}
-		}
-		w.pullFailed[c.Image] = w.a.clock.Now()
+		failedAt := w.a.clock.Now()
+		w.pullBackoff.next(c.Image, failedAt)
 		w.waiting[c.Name] = core.ContainerStateWaiting{Reason: ReasonErrImagePull, Message: err.Error()}
 		w.a.event(pod, core.EventTypeWarning, eventFailed, "Failed to pull image %q: %v", c.Image, err)
 		w.a.event(pod, core.EventTypeWarning, eventFailed, "Error: %s", ReasonErrImagePull)
-		left, _ := w.backoff.wait(key, w.pullFailed[c.Image], w.a.clock.Now())
-		return false, left
+		return false, w.pullBackoff.waitSinceLast(c.Image, failedAt)
 	}
-	delete(w.pullFailed, c.Image)
+	w.pullBackoff.reset(c.Image)
 	w.a.event(pod, core.EventTypeNormal, eventPulled, "Successfully pulled image %q in %s", c.Image, w.a.clock.Now().Sub(start).Round(time.Millisecond))
 	return true, 0
 }

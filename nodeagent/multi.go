@@ -73,9 +73,7 @@ func NewNode(c *client.Client, cfg Config, rt Runtime, log *slog.Logger) (*Agent
 		cfg.PodCIDR = DefaultPodCIDR
 	}
 	if cfg.NodeIP == "" {
-		// One machine: the API server reaches the agent, and pods' hostIP
-		// means this machine, on loopback. Several machines name theirs.
-		cfg.NodeIP = "127.0.0.1"
+		cfg.NodeIP = DefaultNodeIP
 	}
 	a, err := New(cfg, c, rt, log)
 	if err != nil {

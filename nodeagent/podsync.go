@@ -29,7 +29,7 @@ func (w *podWorker) syncRunning(ctx context.Context, pod *core.Pod) (time.Durati
 	if st, err = observe(ctx, w.a.rt, w.uid); err != nil {
 		return 0, err
 	}
-	w.probes.sync(base, st, st.sandbox())
+	w.probes.sync(ctx, base, st, st.sandbox())
 	status := computeStatus(w.statusInput(base, st, false))
 	if err := w.writeStatus(ctx, base, status); err != nil {
 		return 0, err
@@ -166,12 +166,16 @@ func (w *podWorker) start(ctx context.Context, pod *core.Pod, sb *Sandbox, c *co
 	}
 	cfg := ContainerConfig{Container: c, Init: init, Attempt: attempt}
 	if s := w.a.setup; s != nil {
-		if err := s.fill(ctx, pod, sb, w.a.hostIP, &cfg); err != nil {
+		warnings, err := s.fill(ctx, pod, sb, w.a.hostIP, &cfg)
+		if err != nil {
 			// Retried at the next sync, without crash back-off: the
 			// missing object may be created any time.
 			w.waiting[c.Name] = core.ContainerStateWaiting{Reason: containerenv.ReasonCreateContainerConfigError, Message: err.Error()}
 			w.a.event(pod, core.EventTypeWarning, eventFailed, "Error: %v", err)
 			return 0, fmt.Errorf("container %s: %w", c.Name, err)
+		}
+		for _, msg := range warnings {
+			w.a.event(pod, core.EventTypeWarning, containerenv.ReasonInvalidEnvironmentVariableNames, "%s", msg)
 		}
 	}
 	release, err := w.a.acquireStart(ctx)

@@ -35,9 +35,9 @@ type podWorker struct {
 	deleted bool
 	// retry is the delay after a failed sync; it doubles while syncs fail.
 	retry time.Duration
-	// pullFailed holds when each image's last pull failed, for the pull
-	// back-off.
-	pullFailed map[string]time.Time
+	// pullBackoff spaces out the failed pulls of each image, as the
+	// kubelet's image back-off does.
+	pullBackoff *backoff
 	// probes runs the probes of the pod's containers; nil-safe.
 	probes *podProbes
 }
@@ -49,10 +49,11 @@ const (
 
 func newPodWorker(a *Agent, uid string) *podWorker {
 	return &podWorker{
-		a:       a,
-		uid:     uid,
-		wake:    make(chan struct{}, 1),
-		backoff: newBackoff(a.cfg.BackoffBase, a.cfg.BackoffMax),
+		a:           a,
+		uid:         uid,
+		wake:        make(chan struct{}, 1),
+		backoff:     newBackoff(a.cfg.BackoffBase, a.cfg.BackoffMax),
+		pullBackoff: newBackoff(a.cfg.BackoffBase, a.cfg.BackoffMax),
 	}
 }
 
@@ -94,7 +95,7 @@ func (w *podWorker) snapshot() (*core.Pod, bool) {
 // or ctx ends (then leaves the containers running, for the next agent).
 func (w *podWorker) run(ctx context.Context, done chan<- string) {
 	if w.a.probing {
-		w.probes = newPodProbes(ctx, w.a, func() *core.Pod { p, _ := w.snapshot(); return p }, w.poke)
+		w.probes = newPodProbes(w.a, func() *core.Pod { p, _ := w.snapshot(); return p }, w.poke)
 		defer w.probes.stop()
 	}
 	var stopTimer func() bool

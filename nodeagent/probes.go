@@ -23,10 +23,8 @@ type podProbes struct {
 	pod  func() *core.Pod
 	poke func()
 
-	mu      sync.Mutex
-	ctx     context.Context
-	workers map[probeKey]context.CancelFunc
-	results map[probeKey]probeResult
+	mu     sync.Mutex
+	probes map[probeKey]*probeRun
 }
 
 type probeKey struct {
@@ -34,23 +32,20 @@ type probeKey struct {
 	kind        probe.Kind
 }
 
-type probeResult struct {
-	result  probe.Result
-	message string
+// probeRun is one running probe.Worker and its latest result.
+type probeRun struct {
+	cancel context.CancelFunc
+	result probe.Result
 }
 
-func newPodProbes(ctx context.Context, a *Agent, pod func() *core.Pod, poke func()) *podProbes {
-	return &podProbes{
-		a: a, pod: pod, poke: poke, ctx: ctx,
-		workers: map[probeKey]context.CancelFunc{},
-		results: map[probeKey]probeResult{},
-	}
+func newPodProbes(a *Agent, pod func() *core.Pod, poke func()) *podProbes {
+	return &podProbes{a: a, pod: pod, poke: poke, probes: map[probeKey]*probeRun{}}
 }
 
-// sync runs the probes the running containers of sandbox sb need and stops
-// those of instances that no longer run. Liveness and readiness probes
-// wait for a startup probe to succeed, as in Kubernetes.
-func (p *podProbes) sync(pod *core.Pod, st *podState, sb *Sandbox) {
+// sync runs the probes the running containers of sandbox sb need, until
+// ctx ends, and stops those of instances that no longer run. Liveness and
+// readiness probes wait for a startup probe to succeed, as in Kubernetes.
+func (p *podProbes) sync(ctx context.Context, pod *core.Pod, st *podState, sb *Sandbox) {
 	if p == nil {
 		return
 	}
@@ -70,64 +65,57 @@ func (p *podProbes) sync(pod *core.Pod, st *podState, sb *Sandbox) {
 		}
 		restarted := cur.Attempt > 0
 		if c.StartupProbe != nil {
-			p.ensureLocked(probe.Startup, c.StartupProbe, target, restarted)
-			if p.results[probeKey{cur.ID, probe.Startup}].result != probe.Success {
+			p.ensureLocked(ctx, probe.Startup, c.StartupProbe, target, restarted)
+			if p.resultLocked(cur.ID, probe.Startup) != probe.Success {
 				continue
 			}
 		}
 		if c.LivenessProbe != nil {
-			p.ensureLocked(probe.Liveness, c.LivenessProbe, target, restarted)
+			p.ensureLocked(ctx, probe.Liveness, c.LivenessProbe, target, restarted)
 		}
 		if c.ReadinessProbe != nil {
-			p.ensureLocked(probe.Readiness, c.ReadinessProbe, target, restarted)
+			p.ensureLocked(ctx, probe.Readiness, c.ReadinessProbe, target, restarted)
 		}
 	}
-	for k, cancel := range p.workers {
+	for k, r := range p.probes {
 		if !live[k.containerID] {
-			cancel()
-			delete(p.workers, k)
-			delete(p.results, k)
+			r.cancel()
+			delete(p.probes, k)
 		}
 	}
 }
 
 // ensureLocked starts the probe of kind for the container instance of
-// target unless it runs. The kubelet keeps one worker per container,
-// ticking every period, so a restarted instance is first probed at the
-// next tick, not at once; a restarted instance here waits a period too,
-// or a program still starting would fail a strict liveness probe again
-// and again.
-func (p *podProbes) ensureLocked(kind probe.Kind, spec *core.Probe, target probe.Target, restarted bool) {
+// target unless it runs.
+func (p *podProbes) ensureLocked(ctx context.Context, kind probe.Kind, spec *core.Probe, target probe.Target, restarted bool) {
 	k := probeKey{target.ContainerID, kind}
-	if _, ok := p.workers[k]; ok {
+	if _, ok := p.probes[k]; ok {
 		return
 	}
-	if restarted {
-		period := spec.PeriodSeconds
-		if period <= 0 {
-			period = 10
-		}
-		if spec.InitialDelaySeconds < period {
-			delayed := *spec
-			delayed.InitialDelaySeconds = period
-			spec = &delayed
-		}
-	}
-	ctx, cancel := context.WithCancel(p.ctx)
-	p.workers[k] = cancel
-	p.results[k] = probeResult{result: kind.InitialResult()}
+	ctx, cancel := context.WithCancel(ctx)
+	run := &probeRun{cancel: cancel, result: kind.InitialResult()}
+	p.probes[k] = run
 	w := probe.NewWorker(kind, spec, target, runtimeExecer{p.a.rt}, p.a.clock)
+	if restarted {
+		w.AfterRestart()
+	}
 	go w.Run(ctx, func(r probe.Result, msg string) {
 		p.mu.Lock()
-		if _, ok := p.workers[k]; ok {
-			p.results[k] = probeResult{result: r, message: msg}
-		}
+		run.result = r // unread once the run is stopped
 		p.mu.Unlock()
 		if r == probe.Failure {
 			p.a.event(p.pod(), core.EventTypeWarning, eventUnhealthy, "%s probe failed: %s", kind, msg)
 		}
 		p.poke()
 	})
+}
+
+// resultLocked is the latest result of the instance's probe of kind.
+func (p *podProbes) resultLocked(containerID string, kind probe.Kind) probe.Result {
+	if r := p.probes[probeKey{containerID, kind}]; r != nil {
+		return r.result
+	}
+	return probe.Unknown
 }
 
 // stop ends every probe of the pod.
@@ -137,10 +125,9 @@ func (p *podProbes) stop() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for k, cancel := range p.workers {
-		cancel()
-		delete(p.workers, k)
-		delete(p.results, k)
+	for k, r := range p.probes {
+		r.cancel()
+		delete(p.probes, k)
 	}
 }
 
@@ -153,8 +140,8 @@ func (p *podProbes) status(c *core.Container, containerID string) (started, read
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	started = c.StartupProbe == nil || p.results[probeKey{containerID, probe.Startup}].result == probe.Success
-	ready = started && (c.ReadinessProbe == nil || p.results[probeKey{containerID, probe.Readiness}].result == probe.Success)
+	started = c.StartupProbe == nil || p.resultLocked(containerID, probe.Startup) == probe.Success
+	ready = started && (c.ReadinessProbe == nil || p.resultLocked(containerID, probe.Readiness) == probe.Success)
 	return started, ready
 }
 
@@ -167,7 +154,7 @@ func (p *podProbes) failed(containerID string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, kind := range []probe.Kind{probe.Liveness, probe.Startup} {
-		if p.results[probeKey{containerID, kind}].result == probe.Failure {
+		if p.resultLocked(containerID, kind) == probe.Failure {
 			return kind.String()
 		}
 	}

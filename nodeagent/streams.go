@@ -45,10 +45,8 @@ func (a *Agent) Exec(ctx context.Context, namespace, pod, container string, opts
 
 // ownPod finds a pod bound to this node in the cache.
 func (a *Agent) ownPod(namespace, name string) (*core.Pod, error) {
-	for _, p := range a.podCache.ByIndex(byNode, a.cfg.NodeName) {
-		if p.Namespace == namespace && p.Name == name {
-			return p, nil
-		}
+	if p, ok := a.podCache.Get(namespace, name); ok && p.Spec.NodeName == a.cfg.NodeName {
+		return p, nil
 	}
 	return nil, errdefs.NotFound(podsResource, name)
 }

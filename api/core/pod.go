@@ -179,3 +179,8 @@ func (s *PodSpec) AllContainers() []Container {
 	all = append(all, s.InitContainers...)
 	return append(all, s.Containers...)
 }
+
+// DefaultContainerAnnotation names the container that logs and exec
+// address in a pod of several when the request names none, as kubectl
+// reads it.
+const DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"

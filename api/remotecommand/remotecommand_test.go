@@ -58,6 +58,55 @@ func stream(t *testing.T, e *Executor, s StreamOptions) error {
 	return e.Stream(ctx, s)
 }
 
+// within waits for ch to deliver, failing the test when it has not within
+// testTimeout; what names what was awaited.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(testTimeout):
+		t.Fatalf("waited %s for %s", testTimeout, what)
+	}
+	var zero T
+	return zero
+}
+
+// echoSizes is a terminal session's command: it prints the first two
+// sizes it gets and hands them to sizes. A stderr stream, which a terminal
+// does not have, fails it.
+func echoSizes(sizes chan<- TerminalSize) RunFunc {
+	return func(ctx context.Context, s Streams) (int, error) {
+		if s.Stderr != nil {
+			return 1, errors.New("a terminal has no stderr")
+		}
+		for range 2 {
+			select {
+			case sz, ok := <-s.Resize:
+				if !ok {
+					return 1, nil
+				}
+				fmt.Fprintf(s.Stdout, "%dx%d\n", sz.Width, sz.Height)
+				sizes <- sz
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
+		return 0, nil
+	}
+}
+
+// untilCancelled is a command that closes started, then runs until its
+// context ends and reports that context's error on ended.
+func untilCancelled(started chan<- struct{}, ended chan<- error) RunFunc {
+	return func(ctx context.Context, s Streams) (int, error) {
+		close(started)
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return 0, ctx.Err()
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe to read while a session writes it.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -174,23 +223,7 @@ func TestStdoutAndStderrStaySeparate(t *testing.T) {
 
 func TestTerminalResizesReachTheCommand(t *testing.T) {
 	sizes := make(chan TerminalSize)
-	hadStderr := make(chan bool, 1)
-	srv := execServer(t, func(ctx context.Context, s Streams) (int, error) {
-		hadStderr <- s.Stderr != nil
-		for range 2 {
-			select {
-			case sz, ok := <-s.Resize:
-				if !ok {
-					return 1, nil
-				}
-				fmt.Fprintf(s.Stdout, "%dx%d\n", sz.Width, sz.Height)
-				sizes <- sz
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			}
-		}
-		return 0, nil
-	})
+	srv := execServer(t, echoSizes(sizes))
 	resize := make(chan TerminalSize)
 	var out syncBuffer
 	errc := make(chan error, 1)
@@ -205,19 +238,15 @@ func TestTerminalResizesReachTheCommand(t *testing.T) {
 	// the one-slot channel never has to drop one.
 	var got []TerminalSize
 	for _, sz := range []TerminalSize{{80, 24}, {120, 40}} {
-		resize <- sz
 		select {
-		case g := <-sizes:
-			got = append(got, g)
-		case <-time.After(testTimeout):
-			t.Fatalf("the command never got size %v", sz)
+		case resize <- sz:
+		case err := <-errc:
+			t.Fatalf("the session ended (%v) before size %v was sent", err, sz)
 		}
+		got = append(got, within(t, sizes, fmt.Sprintf("the command to get size %v", sz)))
 	}
 	if err := <-errc; err != nil {
 		t.Fatalf("got error %v, want none", err)
-	}
-	if <-hadStderr {
-		t.Errorf("got a stderr stream with a TTY, want none")
 	}
 	if diff := cmp.Diff([]TerminalSize{{80, 24}, {120, 40}}, got); diff != "" {
 		t.Errorf("sizes (-want +got):\n%s", diff)
@@ -230,36 +259,17 @@ func TestTerminalResizesReachTheCommand(t *testing.T) {
 func TestClientCancelEndsTheCommand(t *testing.T) {
 	started := make(chan struct{})
 	ended := make(chan error, 1)
-	srv := execServer(t, func(ctx context.Context, s Streams) (int, error) {
-		close(started)
-		<-ctx.Done()
-		ended <- ctx.Err()
-		return 0, ctx.Err()
-	})
+	srv := execServer(t, untilCancelled(started, ended))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- executor(srv, Options{Stdout: true}).Stream(ctx, StreamOptions{Stdout: io.Discard}) }()
-	select {
-	case <-started:
-	case <-time.After(testTimeout):
-		t.Fatal("the command never started")
-	}
+	within(t, started, "the command to start")
 	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("got error %v, want context.Canceled", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("Stream did not return after its context was cancelled")
+	if err := within(t, errc, "Stream to return after its context was cancelled"); !errors.Is(err, context.Canceled) {
+		t.Errorf("got error %v, want context.Canceled", err)
 	}
-	select {
-	case err := <-ended:
-		if err == nil {
-			t.Errorf("got a live context in the command, want it ended")
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("the command's context did not end when the client went away")
+	if err := within(t, ended, "the command's context to end when the client went away"); err == nil {
+		t.Errorf("got a live context in the command, want it ended")
 	}
 }
 
@@ -322,6 +332,29 @@ func TestPlainRequestGetsAStatus(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"reason":"BadRequest"`) {
 		t.Errorf("got %d %s, want 400 with a BadRequest Status", resp.StatusCode, b)
+	}
+}
+
+func TestIsUpgradeRequest(t *testing.T) {
+	tests := []struct {
+		name   string
+		header http.Header
+		want   bool
+	}{
+		{"websocket", http.Header{"Connection": {"keep-alive, Upgrade"}, "Upgrade": {"websocket"}}, true},
+		{"SPDY", http.Header{"Connection": {"Upgrade"}, "Upgrade": {"SPDY/3.1"}}, true},
+		{"no upgrade", http.Header{"Connection": {"keep-alive"}}, false},
+		{"upgrade without Connection", http.Header{"Upgrade": {"websocket"}}, false},
+		{"another protocol", http.Header{"Connection": {"Upgrade"}, "Upgrade": {"h2c"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/exec", nil)
+			r.Header = tt.header
+			if got := IsUpgradeRequest(r); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -99,6 +99,13 @@ func ServeExec(w http.ResponseWriter, r *http.Request, opts Options, run RunFunc
 	return s.serve(r.Context(), run)
 }
 
+// IsUpgradeRequest reports whether r asks to switch to a protocol
+// ServeExec speaks, WebSocket or SPDY/3.1, so that a proxy can refuse any
+// other request before it reaches the server.
+func IsUpgradeRequest(r *http.Request) bool {
+	return websocket.IsWebSocketUpgrade(r) || isSPDYUpgrade(r)
+}
+
 // negotiate picks the server's favourite among the offered subprotocols.
 func negotiate(offered []string) string {
 	for _, p := range []string{ProtocolV5, ProtocolV4} {
@@ -178,19 +185,13 @@ func (s *serverSession) serve(ctx context.Context, run RunFunc) error {
 		// Unblocks the read loop if it waits for the command to read.
 		stdinR.CloseWithError(io.ErrClosedPipe)
 	}
-	b, _ := json.Marshal(finalStatus(code, runErr))
-	statusErr := s.write(channelStatus, b)
+	statusErr := s.write(channelStatus, finalStatusJSON(code, runErr))
 	if statusErr == nil {
 		// Close normally and give the client a moment to answer, so that
 		// it reads the close as a clean end rather than a dropped line.
 		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 		if err := s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace)); err == nil {
-			t := time.NewTimer(closeGrace)
-			select {
-			case <-readDone:
-			case <-t.C:
-			}
-			t.Stop()
+			waitAtMost(readDone, closeGrace)
 		}
 	}
 	s.conn.Close()
@@ -240,8 +241,7 @@ func (s *serverSession) readLoop() {
 }
 
 // offerSizes decodes the sizes of one resize message and hands over the
-// latest, replacing one the command has not taken yet. The read loop is
-// the only sender, so the slot it empties stays free for its send.
+// latest. The read loop is the only sender.
 func (s *serverSession) offerSizes(payload []byte) {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	for {
@@ -249,15 +249,32 @@ func (s *serverSession) offerSizes(payload []byte) {
 		if err := dec.Decode(&sz); err != nil {
 			return
 		}
+		offerLatest(s.resize, sz)
+	}
+}
+
+// offerLatest puts sz in the one-slot ch, replacing a size the command has
+// not taken yet: a reader that falls behind gets the latest. The caller
+// must be ch's only sender, so that the slot it empties stays free.
+func offerLatest(ch chan TerminalSize, sz TerminalSize) {
+	select {
+	case ch <- sz:
+	default:
 		select {
-		case s.resize <- sz:
+		case <-ch:
 		default:
-			select {
-			case <-s.resize:
-			default:
-			}
-			s.resize <- sz
 		}
+		ch <- sz
+	}
+}
+
+// waitAtMost waits for done, or for d to pass.
+func waitAtMost(done <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 

@@ -192,12 +192,7 @@ func (s *spdySession) serve(ctx context.Context, run RunFunc) error {
 	if statusErr == nil {
 		// Give the client a moment to read everything and close, so that
 		// it does not see the end as a dropped line.
-		t := time.NewTimer(closeGrace)
-		select {
-		case <-readDone:
-		case <-t.C:
-		}
-		t.Stop()
+		waitAtMost(readDone, closeGrace)
 	}
 	shutdown()
 	sizes.Wait()
@@ -368,9 +363,7 @@ func (s *spdySession) endInput(typ string) {
 }
 
 // decodeSizes hands over the sizes the client writes on the resize
-// stream, replacing one the command has not taken yet; it is out's only
-// sender, so the slot it empties stays free for its send. It closes out at
-// the stream's end.
+// stream, as out's only sender, and closes out at the stream's end.
 func decodeSizes(r io.Reader, out chan TerminalSize) {
 	defer close(out)
 	dec := json.NewDecoder(r)
@@ -379,14 +372,6 @@ func decodeSizes(r io.Reader, out chan TerminalSize) {
 		if err := dec.Decode(&sz); err != nil {
 			return
 		}
-		select {
-		case out <- sz:
-		default:
-			select {
-			case <-out:
-			default:
-			}
-			out <- sz
-		}
+		offerLatest(out, sz)
 	}
 }

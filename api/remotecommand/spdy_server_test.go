@@ -283,24 +283,7 @@ func TestSPDYStdin(t *testing.T) {
 
 func TestSPDYTerminalResizes(t *testing.T) {
 	sizes := make(chan TerminalSize)
-	srv := execServer(t, func(ctx context.Context, s Streams) (int, error) {
-		if s.Stderr != nil {
-			return 1, errors.New("a terminal has no stderr")
-		}
-		for range 2 {
-			select {
-			case sz, ok := <-s.Resize:
-				if !ok {
-					return 1, nil
-				}
-				fmt.Fprintf(s.Stdout, "%dx%d\n", sz.Width, sz.Height)
-				sizes <- sz
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			}
-		}
-		return 0, nil
-	})
+	srv := execServer(t, echoSizes(sizes))
 	o := Options{Stdin: true, Stdout: true, TTY: true}
 	c := dialSPDY(t, srv, o)
 	ids := c.openAll(o)
@@ -312,12 +295,7 @@ func TestSPDYTerminalResizes(t *testing.T) {
 		if i == 1 {
 			continue
 		}
-		select {
-		case sz := <-sizes:
-			got = append(got, sz)
-		case <-time.After(testTimeout):
-			t.Fatalf("the command never got size %d", len(got)+1)
-		}
+		got = append(got, within(t, sizes, fmt.Sprintf("the command to get size %d", len(got)+1)))
 	}
 	if err := c.finish(ids); err != nil {
 		t.Fatalf("got result %v, want success", err)
@@ -356,28 +334,14 @@ func TestSPDYRefusesUnknownAndRepeatedStreams(t *testing.T) {
 func TestSPDYClientGoneEndsTheCommand(t *testing.T) {
 	started := make(chan struct{})
 	ended := make(chan error, 1)
-	srv := execServer(t, func(ctx context.Context, s Streams) (int, error) {
-		close(started)
-		<-ctx.Done()
-		ended <- ctx.Err()
-		return 0, ctx.Err()
-	})
+	srv := execServer(t, untilCancelled(started, ended))
 	o := Options{Stdout: true}
 	c := dialSPDY(t, srv, o)
 	c.openAll(o)
-	select {
-	case <-started:
-	case <-time.After(testTimeout):
-		t.Fatal("the command never started")
-	}
+	within(t, started, "the command to start")
 	c.nc.Close()
-	select {
-	case err := <-ended:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("got %v in the command, want context.Canceled", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("the command's context did not end when the client left")
+	if err := within(t, ended, "the command's context to end when the client left"); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v in the command, want context.Canceled", err)
 	}
 }
 

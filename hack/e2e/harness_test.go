@@ -67,20 +67,16 @@ func (c *cluster) start() {
 	}
 	c.exited = make(chan struct{})
 	go func() { _ = c.cmd.Wait(); close(c.exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-c.exited:
+	if err := poll(30*time.Second, func() string {
+		if exitedChan(c.exited) {
 			c.t.Fatalf("wharf server exited during start-up:\n%s", c.log)
-		default:
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("wharf server not ready within 30s:\n%s", c.log)
+		if !c.ready() {
+			return "wharf server is not ready"
 		}
-		if c.ready() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond) // polling a condition, with a deadline
+		return ""
+	}); err != nil {
+		c.t.Fatalf("%v:\n%s", err, c.log)
 	}
 }
 
@@ -154,26 +150,25 @@ func (c *cluster) must(stdin string, name string, args ...string) string {
 // eventually retries check until it returns "" or the deadline passes.
 func eventually(t *testing.T, timeout time.Duration, check func() string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		msg := check()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %s", timeout, msg)
-		}
-		time.Sleep(100 * time.Millisecond) // polling a condition, with a deadline
+	if err := poll(timeout, check); err != nil {
+		t.Fatalf("condition %v", err)
 	}
 }
 
+// kubectlBin is the machine's kubectl; t is skipped without one.
 func kubectlBin(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("kubectl")
+	p, err := lookKubectl()
 	if err != nil {
 		t.Skip("kubectl is not installed on this machine")
 	}
 	return p
+}
+
+// lookKubectl finds the machine's kubectl, for tests that also run
+// without it.
+func lookKubectl() (string, error) {
+	return exec.LookPath("kubectl")
 }
 
 func contains(haystack string, needles ...string) string {

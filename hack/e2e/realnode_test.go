@@ -286,15 +286,11 @@ func (n *realNode) importImages() error {
 // startRegistry runs a local registry when docker-registry is installed;
 // wharf up must know it as an insecure registry from the start.
 func (n *realNode) startRegistry() error {
-	script := filepath.Join(n.repo, "hack", "registry.sh")
-	if !fileExists(script) {
-		return nil
-	}
 	if _, err := exec.LookPath("docker-registry"); err != nil {
 		return nil
 	}
 	dir := filepath.Join(n.dir, "registry")
-	out, err := exec.Command(script, "start", dir).CombinedOutput()
+	out, err := exec.Command(filepath.Join(n.repo, "hack", "registry.sh"), "start", dir).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("hack/registry.sh start: %w\n%s", err, out)
 	}

@@ -89,7 +89,7 @@ func TestRolloutWithSimulatedNodes(t *testing.T) {
 		t.Errorf("after undo: %s", msg)
 	}
 
-	if kubectl, err := exec.LookPath("kubectl"); err == nil {
+	if kubectl, err := lookKubectl(); err == nil {
 		out = c.must("", kubectl, "scale", "deployment/web", "--replicas=9")
 		if msg := contains(out, "deployment.apps/web scaled"); msg != "" {
 			t.Error(msg)

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,8 +107,4 @@ func TestWharfCLI(t *testing.T) {
 	if msg := contains(out, `namespace "shop" deleted`); msg != "" {
 		t.Error(msg)
 	}
-}
-
-func lookKubectl() (string, error) {
-	return exec.LookPath("kubectl")
 }

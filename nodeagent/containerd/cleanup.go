@@ -1,7 +1,6 @@
 package containerd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -398,7 +395,7 @@ func removeDir(dir string, rep *cleanupReport) error {
 	if err != nil {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}
-	points, err := mountPointsUnder(real)
+	points, err := volume.MountPointsUnder(real)
 	if err != nil {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}
@@ -415,7 +412,7 @@ func removeDir(dir string, rep *cleanupReport) error {
 		}
 		rep.removed("mount", p)
 	}
-	left, err := mountPointsUnder(real)
+	left, err := volume.MountPointsUnder(real)
 	if err == nil && len(left) > 0 && !(len(left) == 1 && left[0] == real) {
 		err = fmt.Errorf("still mounted beneath it: %v", left)
 	}
@@ -444,48 +441,6 @@ func removeDir(dir string, rep *cleanupReport) error {
 	return nil
 }
 
-// mountPointsUnder lists the mount points at or below dir from
-// /proc/self/mountinfo (fifth field, octal-escaped), deepest first. A path
-// mounted twice is listed twice.
-func mountPointsUnder(dir string) ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var under []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		p := unescapeMountPath(fields[4])
-		if p == dir || strings.HasPrefix(p, dir+"/") {
-			under = append(under, p)
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(under)))
-	return under, sc.Err()
-}
-
-// unescapeMountPath undoes the kernel's \040-style escapes of space, tab,
-// newline and backslash.
-func unescapeMountPath(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // removeCgroupDirs removes the directories runc leaves under every cgroup
 // hierarchy for the namespace (/sys/fs/cgroup/<controller>/<namespace> on
 // cgroup v1, /sys/fs/cgroup/<namespace> on v2), deepest first. They are
@@ -493,7 +448,7 @@ func unescapeMountPath(s string) string {
 // reported and stays.
 func removeCgroupDirs(ns string, rep *cleanupReport) error {
 	var roots []string
-	for _, pattern := range []string{filepath.Join("/sys/fs/cgroup", "*", ns), filepath.Join("/sys/fs/cgroup", ns)} {
+	for _, pattern := range []string{filepath.Join(cgroupRoot, "*", ns), filepath.Join(cgroupRoot, ns)} {
 		m, _ := filepath.Glob(pattern)
 		roots = append(roots, m...)
 	}

@@ -229,7 +229,7 @@ func assertNoPath(t *testing.T, p string) {
 
 func isNetNSMounted(t *testing.T, dir string) bool {
 	t.Helper()
-	points, err := mountPointsUnder(dir)
+	points, err := volume.MountPointsUnder(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,18 +246,4 @@ func randomByte() byte {
 	var b [1]byte
 	_, _ = rand.Read(b[:])
 	return b[0]
-}
-
-func TestUnescapeMountPath(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/var/lib/wharf", "/var/lib/wharf"},
-		{`/a\040b`, "/a b"},
-		{`/a\134b`, `/a\b`},
-		{`/trailing\04`, `/trailing\04`},
-	}
-	for _, tt := range tests {
-		if got := unescapeMountPath(tt.in); got != tt.want {
-			t.Errorf("unescapeMountPath(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
 }

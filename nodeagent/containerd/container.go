@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -163,8 +161,9 @@ func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Durat
 	}
 }
 
-// RemoveContainer implements nodeagent.Runtime: it deletes the task, the
-// container with its snapshot, its log file and its cgroup directories.
+// RemoveContainer implements nodeagent.Runtime: it deletes the task (and
+// with it the container's cgroups), the container with its snapshot, and
+// its log file.
 func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
 	c, err := r.client.LoadContainer(ctx, id)
 	if cerrdefs.IsNotFound(err) {
@@ -196,18 +195,7 @@ func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
 	if err := containerlog.Remove(r.LogPath(id)); err != nil {
 		return fmt.Errorf("remove container %s: %w", id, err)
 	}
-	r.removeCgroups(id)
 	return nil
-}
-
-// removeCgroups removes the container's cgroup directories, which runc
-// leaves behind on cgroup v1 once the task is gone. They are empty by then;
-// one that is not stays, and rmdir says so without harm.
-func (r *Runtime) removeCgroups(id string) {
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", r.cfg.Namespace, id))
-	for _, d := range dirs {
-		_ = os.Remove(d)
-	}
 }
 
 // ListContainers implements nodeagent.Runtime.

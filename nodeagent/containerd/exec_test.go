@@ -125,12 +125,8 @@ func (b *syncBuffer) String() string {
 // waitFor waits until the buffer holds want.
 func (b *syncBuffer) waitFor(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output: got %q, want %q within 10s", b.String(), want)
-		}
-		time.Sleep(10 * time.Millisecond) // polling output written by another process
+	if !poll(10*time.Second, func() bool { return strings.Contains(b.String(), want) }) {
+		t.Fatalf("output: got %q, want %q within 10s", b.String(), want)
 	}
 }
 

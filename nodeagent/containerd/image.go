@@ -15,15 +15,18 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 )
 
-// ImagePresent implements nodeagent.Runtime. An image counts as present
-// once it is unpacked, which this makes sure of: an imported image is not.
+// ImagePresent implements nodeagent.Runtime: the image is in containerd's
+// store. It is asked at every container start, so it leaves unpacking an
+// imported image to StartContainer (localImage), which must make sure of it
+// anyway.
 func (r *Runtime) ImagePresent(ctx context.Context, image string) (bool, error) {
-	_, err := r.localImage(ctx, image)
+	name := normalizeImage(image)
+	_, err := r.client.GetImage(ctx, name)
 	if cerrdefs.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("image %s: %w", name, err)
 	}
 	return true, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,10 +97,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 		}
 		logf.Close()
 		// runc leaves the namespace's cgroup directories behind.
-		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", testNamespace))
-		for _, d := range dirs {
-			_ = os.Remove(d)
-		}
+		_ = removeCgroupDirs(testNamespace, discardReport())
 	}
 	if err := waitSocket(e.address, 10*time.Second); err != nil {
 		stop()
@@ -113,16 +111,23 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 }
 
 func waitSocket(path string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("containerd socket %s did not appear within %s", path, timeout)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a file, not synchronising goroutines
+	if !poll(timeout, func() bool { _, err := os.Stat(path); return err == nil }) {
+		return fmt.Errorf("containerd socket %s did not appear within %s", path, timeout)
 	}
+	return nil
+}
+
+// poll asks cond every 20ms until it holds or timeout has passed, and says
+// whether it held: for state kept by other processes, files and the API.
+func poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond) // polling, not synchronising goroutines
+	}
+	return true
 }
 
 func importTestImage(e *testEnv, dir string) error {
@@ -170,13 +175,12 @@ func cleanupNamespace(address string) {
 		return
 	}
 	defer c.Close()
-	cs, _ := c.Containers(ctx)
-	for _, ctr := range cs {
-		if t, err := ctr.Task(ctx, nil); err == nil {
-			_, _ = t.Delete(ctx, client.WithProcessKill)
-		}
-		_ = ctr.Delete(ctx, client.WithSnapshotCleanup)
-	}
+	_ = removeContainers(ctx, c, discardReport())
+}
+
+// discardReport is a cleanupReport that logs nowhere.
+func discardReport() *cleanupReport {
+	return &cleanupReport{log: slog.New(slog.DiscardHandler)}
 }
 
 // newTestRuntime returns a Runtime on the private daemon with a state

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -69,25 +67,12 @@ func TestPodIPAnswersHTTP(t *testing.T) {
 	}
 	waitLog(t, r, id, "listening")
 
-	hc := &http.Client{Timeout: 5 * time.Second}
-	resp, err := hc.Get("http://" + net.JoinHostPort(sb.IP, "8080") + "/")
-	if err != nil {
-		t.Fatalf("GET pod %s: %v", sb.IP, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "web") {
-		t.Errorf("GET pod: got %d %q, want 200 naming the pod's hostname web", resp.StatusCode, body)
+	if body := httpGet(t, sb.IP, "/"); !strings.Contains(body, "web") {
+		t.Errorf("GET pod: got %q, want it to name the pod's hostname web", body)
 	}
 	// The pod's /etc/hosts names it at its IP, as the kubelet's does.
-	resp, err = hc.Get("http://" + net.JoinHostPort(sb.IP, "8080") + "/files?path=/etc/hosts")
-	if err != nil {
-		t.Fatalf("GET pod /etc/hosts: %v", err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if want := sb.IP + "\tweb\n"; resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
-		t.Errorf("/etc/hosts: got %d %q, want it to hold %q", resp.StatusCode, body, want)
+	if body, want := httpGet(t, sb.IP, "/files?path=/etc/hosts"), sb.IP+"\tweb\n"; !strings.Contains(body, want) {
+		t.Errorf("/etc/hosts: got %q, want it to hold %q", body, want)
 	}
 	if err := r.StopContainer(ctx, id, 10*time.Second); err != nil {
 		t.Fatalf("StopContainer: %v", err)

@@ -85,13 +85,7 @@ func RunNode(ctx context.Context, c *apiclient.Client, cfg nodeagent.Config, log
 	}
 	// The server is listening before the Node is registered, so that the
 	// port in its status is one that answers.
-	addr := cfg.ServerAddress
-	if addr == "" {
-		addr = cfg.NodeIP
-	}
-	if addr == "" {
-		addr = "127.0.0.1"
-	}
+	addr := cfg.ServingAddress()
 	srv, err := streaming.New(streaming.Config{Address: addr, Port: cfg.ServerPort, Token: c.Token()}, a, log)
 	if err != nil {
 		return err

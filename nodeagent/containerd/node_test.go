@@ -168,12 +168,8 @@ func waitPod(t *testing.T, pods *apiclient.Resource[core.Pod, *core.Pod], name s
 // waitFor polls cond (state in other processes and the API) for 60s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within 60s", what)
-		}
-		time.Sleep(50 * time.Millisecond) // polling, not synchronising goroutines
+	if !poll(60*time.Second, cond) {
+		t.Fatalf("waiting for %s: not within 60s", what)
 	}
 }
 

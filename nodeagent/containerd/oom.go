@@ -33,8 +33,8 @@ func markOOMKilled(ctx context.Context, c client.Container) error {
 // oomKilled says whether the kernel OOM-killed a process of the container:
 // its label says so, or its memory cgroup counts a kill. The cgroup is
 // read because the exit event may reach the agent before the OOM event is
-// handled, and because no event is seen while no agent listens; runc
-// leaves the cgroup until RemoveContainer.
+// handled, and because no event is seen while no agent listens. The
+// cgroup goes with the task, so this is asked before reap deletes it.
 func (r *Runtime) oomKilled(id string, labels map[string]string) bool {
 	if labels[labelOOMKilled] == "true" {
 		return true

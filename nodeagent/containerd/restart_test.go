@@ -26,6 +26,7 @@ import (
 	"github.com/wharf/wharf/api/meta"
 	"github.com/wharf/wharf/apiserver/apiservertest"
 	"github.com/wharf/wharf/nodeagent"
+	"github.com/wharf/wharf/nodeagent/volume"
 )
 
 // TestAgentRestart proves the agent's own lifecycle on real containerd: a
@@ -422,7 +423,7 @@ func assertPodRemoved(ctx context.Context, t *testing.T, rt *recordingRuntime, c
 	assertGone(t, rt.Runtime, p.containerID)
 	assertSandboxGone(t, rt.Runtime, p.sandboxID)
 	for _, dir := range []string{podDir, netnsDir} {
-		if points, err := mountPointsUnder(dir); err != nil || len(points) != 0 {
+		if points, err := volume.MountPointsUnder(dir); err != nil || len(points) != 0 {
 			t.Errorf("mounts under %s after pod %s went: got %v, %v; want none", dir, p.name, points, err)
 		}
 	}

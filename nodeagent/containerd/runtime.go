@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
@@ -99,15 +98,10 @@ type Runtime struct {
 	mu      sync.Mutex
 	network *podnet.Network
 	netCIDR string // the range network was built for, if from PodNetwork
-	// sandboxLocks serialise changes to one sandbox's record and network
-	// (by a hash of its ID), so that pods start and stop in parallel: a
+	// sandboxLocks serialise the stop and removal of one sandbox's record
+	// and network (by a hash of its ID), so that pods stop in parallel: a
 	// global lock made a burst of pods wait on each other's CNI calls.
 	sandboxLocks [64]sync.Mutex
-	// firstSetup serialises pod network setups until one has succeeded:
-	// the first ADD creates the bridge and its address, which concurrent
-	// ADDs would race for. netWarm says one has.
-	firstSetup sync.Mutex
-	netWarm    atomic.Bool
 	// subsMu guards subs, the Events subscribers that receive the
 	// runtime's own events (sandbox stopped).
 	subsMu sync.Mutex

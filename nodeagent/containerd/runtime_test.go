@@ -190,16 +190,12 @@ func TestStopContainer(t *testing.T) {
 // installed its signal handler by then.
 func waitLog(t *testing.T, r *Runtime, id, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, _ := os.ReadFile(r.LogPath(id))
-		if strings.Contains(string(b), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log of %s: got %q, want %q within 10s", id, b, want)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a file written by another process
+	var b []byte
+	if !poll(10*time.Second, func() bool {
+		b, _ = os.ReadFile(r.LogPath(id))
+		return strings.Contains(string(b), want)
+	}) {
+		t.Fatalf("log of %s: got %q, want %q within 10s", id, b, want)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/wharf/wharf/api/core"
 	"github.com/wharf/wharf/api/errdefs"
 	"github.com/wharf/wharf/nodeagent"
-	"github.com/wharf/wharf/nodeagent/podnet"
 )
 
 // sandboxRecord is a sandbox as kept under StateDir: the runtime outlives
@@ -91,10 +90,11 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 	} else {
 		rec.Hostname = hostname
 	}
-	defer r.lockSandbox(rec.ID)()
+	// No sandbox lock: the ID is new, and nobody can find the sandbox
+	// before writeSandbox puts its record in place at once.
 	cleanup := context.WithoutCancel(ctx)
 	if n := r.Network(); n != nil && !rec.HostNetwork {
-		ns, serr := r.setupNetwork(ctx, n, pod)
+		ns, serr := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
 		if serr != nil {
 			return nil, fmt.Errorf("sandbox of pod %s/%s: %w", pod.Namespace, pod.Name, serr)
 		}
@@ -116,20 +116,6 @@ func (r *Runtime) RunPodSandbox(ctx context.Context, pod *core.Pod, attempt uint
 	}
 	out := rec.Sandbox
 	return &out, nil
-}
-
-// setupNetwork gives the pod its network namespace and address; until one
-// setup has succeeded, setups run one at a time (see firstSetup).
-func (r *Runtime) setupNetwork(ctx context.Context, n *podnet.Network, pod *core.Pod) (*podnet.Sandbox, error) {
-	if !r.netWarm.Load() {
-		r.firstSetup.Lock()
-		defer r.firstSetup.Unlock()
-	}
-	ns, err := n.Setup(ctx, pod.UID, pod.Namespace, pod.Name)
-	if err == nil {
-		r.netWarm.Store(true)
-	}
-	return ns, err
 }
 
 // StopPodSandbox implements nodeagent.Runtime. Containers still running

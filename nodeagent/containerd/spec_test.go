@@ -84,8 +84,13 @@ func TestSpecFromPod(t *testing.T) {
 		{filepath.Join("memory", testNamespace, id, "memory.limit_in_bytes"), strconv.Itoa(64 << 20)},
 		{filepath.Join("cpu", testNamespace, id, "cpu.cfs_quota_us"), "25000"},
 	}
+	if swapLimitable() {
+		// No swap beyond the limit, so that a container over it is
+		// OOM-killed rather than swapped out.
+		cgroups = append(cgroups, struct{ file, want string }{filepath.Join("memory", testNamespace, id, "memory.memsw.limit_in_bytes"), strconv.Itoa(64 << 20)})
+	}
 	for _, cg := range cgroups {
-		b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", cg.file))
+		b, err := os.ReadFile(filepath.Join(cgroupRoot, cg.file))
 		if err != nil {
 			t.Errorf("cgroup: %v", err)
 			continue

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/containernetworking/cni/libcni"
 )
@@ -41,12 +43,18 @@ type Sandbox struct {
 }
 
 // Network sets up and tears down pod networks on one node. Setup, Teardown
-// and List may be called concurrently (host-local locks its leases, and each
-// pod has its own namespace file); Close must not overlap them.
+// and List may be called concurrently (host-local locks its leases, each
+// pod has its own namespace file, and setups wait for the first to have
+// made the bridge); Close must not overlap them.
 type Network struct {
 	cfg  Config
 	cni  *libcni.CNIConfig
 	list *libcni.NetworkConfigList
+	// firstSetup makes setups wait for each other until one has
+	// succeeded: the first ADD creates the bridge and its address, which
+	// concurrent ADDs would race for. warm says one has.
+	firstSetup sync.Mutex
+	warm       atomic.Bool
 }
 
 const (
@@ -131,6 +139,15 @@ func (n *Network) netnsPath(podUID string) string {
 func (n *Network) Setup(ctx context.Context, podUID, podNamespace, podName string) (_ *Sandbox, err error) {
 	if err := validUID(podUID); err != nil {
 		return nil, err
+	}
+	if !n.warm.Load() {
+		n.firstSetup.Lock()
+		defer n.firstSetup.Unlock()
+		defer func() {
+			if err == nil {
+				n.warm.Store(true)
+			}
+		}()
 	}
 	if err := os.MkdirAll(filepath.Join(n.cfg.StateDir, netnsSubdir), 0o755); err != nil {
 		return nil, fmt.Errorf("pod %s: %w", podUID, err)

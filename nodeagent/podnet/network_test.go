@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,4 +403,34 @@ func randomHex(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)[:n]
+}
+
+// TestConcurrentSetupsOnANewBridge sets up many pods at once on a bridge
+// that does not exist yet: the first creates it while the others wait,
+// then they run together. Each gets its own address and working eth0.
+func TestConcurrentSetupsOnANewBridge(t *testing.T) {
+	n, cidr := newTestNetwork(t, 24)
+	const pods = 10
+	sbs := make([]*Sandbox, pods)
+	errs := make([]error, pods)
+	var wg sync.WaitGroup
+	for i := range pods {
+		wg.Go(func() { sbs[i], errs[i] = n.Setup(context.Background(), fmt.Sprintf("pod-%d", i), "default", "p") })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Setup %d: %v", i, err)
+		}
+		addr, _ := netip.AddrFromSlice(sbs[i].IP)
+		if !cidr.Contains(addr) || seen[addr.String()] {
+			t.Errorf("pod %d: IP %s, want a distinct one in %s", i, addr, cidr)
+		}
+		seen[addr.String()] = true
+		checkPodInterfaces(t, sbs[i])
+	}
+	if !n.warm.Load() {
+		t.Errorf("after successful setups the network is not marked warm: later setups would still wait for each other")
+	}
 }

@@ -54,12 +54,22 @@ type Worker struct {
 	target Target
 	exec   Execer
 	clock  Clock
+	// restarted: the instance replaces one that exited; see AfterRestart.
+	restarted bool
 }
 
 // NewWorker returns a worker for probe p of the given kind.
 func NewWorker(kind Kind, p *core.Probe, target Target, exec Execer, clock Clock) *Worker {
 	return &Worker{kind: kind, probe: p, target: target, exec: exec, clock: clock}
 }
+
+// AfterRestart makes the worker of a restarted container instance wait at
+// least one period before its first attempt, whatever initialDelaySeconds
+// says. The kubelet keeps one worker per container, ticking every period,
+// so a restarted instance is first probed at a later tick, not at once;
+// probed at once, a program still starting would fail a strict liveness
+// probe again and again. Call it before Run.
+func (w *Worker) AfterRestart() { w.restarted = true }
 
 // Run waits initialDelaySeconds, then probes every periodSeconds until ctx
 // ends. It calls onChange, from its own goroutine, each time the result
@@ -78,7 +88,11 @@ func (w *Worker) Run(ctx context.Context, onChange func(r Result, message string
 
 	result := w.kind.InitialResult()
 	last, run := Unknown, 0
-	if !w.wait(ctx, time.Duration(w.probe.InitialDelaySeconds)*time.Second) {
+	delay := time.Duration(w.probe.InitialDelaySeconds) * time.Second
+	if w.restarted {
+		delay = max(delay, period)
+	}
+	if !w.wait(ctx, delay) {
 		return
 	}
 	next := w.clock.Now()

@@ -111,6 +111,7 @@ func TestWorker(t *testing.T) {
 		name         string
 		kind         Kind
 		initialDelay int32
+		restarted    bool // AfterRestart
 		success      int32
 		failure      int32
 		script       []int
@@ -140,6 +141,19 @@ func TestWorker(t *testing.T) {
 			script:       []int{bad, bad, ok, bad, bad, bad},
 			want:         []change{{6, Failure}},
 			wantReturned: true,
+		},
+		{
+			name: "restarted liveness waits a period first", kind: Liveness,
+			restarted: true, success: 1, failure: 1,
+			script:       []int{bad},
+			want:         []change{{1, Failure}},
+			wantReturned: true,
+		},
+		{
+			name: "restarted keeps a longer initial delay", kind: Readiness,
+			initialDelay: 30, restarted: true, success: 1, failure: 3,
+			script: []int{ok},
+			want:   []change{{1, Success}},
 		},
 		{
 			name: "liveness healthy reports nothing", kind: Liveness,
@@ -174,6 +188,9 @@ func TestWorker(t *testing.T) {
 				FailureThreshold:    tt.failure,
 			}
 			w := NewWorker(tt.kind, p, Target{ContainerID: "c1"}, exec, clock)
+			if tt.restarted {
+				w.AfterRestart()
+			}
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -190,10 +207,13 @@ func TestWorker(t *testing.T) {
 			}()
 
 			wantWait := time.Duration(tt.initialDelay) * time.Second
+			delayed := wantWait > 0 || tt.restarted
 			if wantWait == 0 {
-				wantWait = 10 * time.Second // the first attempt is immediate
+				// The first attempt is immediate, unless restarted:
+				// then it waits a period.
+				wantWait = 10 * time.Second
 			}
-			returned := false
+			returned, sawDelay := false, false
 		loop:
 			for {
 				select {
@@ -201,7 +221,8 @@ func TestWorker(t *testing.T) {
 					if d != wantWait {
 						t.Fatalf("after %d attempts: got wait %v, want %v", exec.count(), d, wantWait)
 					}
-					if tt.initialDelay > 0 && exec.count() == 0 {
+					if delayed && exec.count() == 0 {
+						sawDelay = true
 						// Just short of the delay nothing may happen.
 						clock.Advance(d - time.Nanosecond)
 						if n := exec.count(); n != 0 {
@@ -224,6 +245,9 @@ func TestWorker(t *testing.T) {
 				}
 			}
 
+			if delayed && !sawDelay {
+				t.Errorf("got a first attempt at once, want it after %v", time.Duration(max(tt.initialDelay, 10))*time.Second)
+			}
 			if returned != tt.wantReturned {
 				t.Errorf("got Run returned by itself %v, want %v", returned, tt.wantReturned)
 			}

@@ -100,3 +100,17 @@ func TestMountsFor(t *testing.T) {
 		t.Errorf("outside dir: got %d entries (%v), want it untouched", len(entries), err)
 	}
 }
+
+func TestUnescapeOctal(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/var/lib/wharf", "/var/lib/wharf"},
+		{`/a\040b`, "/a b"},
+		{`/a\134b`, `/a\b`},
+		{`/trailing\04`, `/trailing\04`},
+	}
+	for _, tt := range tests {
+		if got := unescapeOctal(tt.in); got != tt.want {
+			t.Errorf("unescapeOctal(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -62,17 +62,10 @@ func unmountUnder(dir string) error {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return err
 	}
-	points, err := mountPoints()
+	under, err := MountPointsUnder(dir)
 	if err != nil {
 		return err
 	}
-	var under []string
-	for _, p := range points {
-		if p == dir || strings.HasPrefix(p, dir+"/") {
-			under = append(under, p)
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(under)))
 	for _, p := range under {
 		// A path mounted twice is listed twice; the second unmount of it
 		// finds nothing there (EINVAL).
@@ -83,25 +76,31 @@ func unmountUnder(dir string) error {
 	return nil
 }
 
-// mountPoints lists this mount namespace's mount points from
-// /proc/self/mountinfo, whose fifth field is the mount point with spaces,
-// tabs, newlines and backslashes escaped in octal.
-func mountPoints() ([]string, error) {
+// MountPointsUnder lists the mount points at or below dir (an absolute
+// path with symlinks resolved, as the kernel lists them), deepest first,
+// so that unmounting them in order never unmounts a parent before a
+// child. It reads this mount namespace's /proc/self/mountinfo, whose fifth
+// field is the mount point with spaces, tabs, newlines and backslashes
+// escaped in octal.
+func MountPointsUnder(dir string) ([]string, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var points []string
+	var under []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) < 5 {
 			continue
 		}
-		points = append(points, unescapeOctal(fields[4]))
+		if p := unescapeOctal(fields[4]); p == dir || strings.HasPrefix(p, dir+"/") {
+			under = append(under, p)
+		}
 	}
-	return points, sc.Err()
+	sort.Sort(sort.Reverse(sort.StringSlice(under)))
+	return under, sc.Err()
 }
 
 func unescapeOctal(s string) string {
